@@ -1,0 +1,89 @@
+//! # gdlab: gradient descent finds a matrix inverse
+//!
+//! The numerics and plots behind the gdlab notebooks, which redo a PyTorch lesson in Rust on
+//! the evcxr Jupyter kernel. With the same seed the numbers are torch's: [`TorchRng`] is
+//! torch's CPU generator bit for bit, and [`mse_grad`] computes in torch's order.
+//!
+//! The lesson in one example (each line quotes the PyTorch it stands for):
+//!
+//! ```
+//! use gdlab::prelude::*;
+//!
+//! // M1234 = torch.diag(tensor([1., 2., 3., 4.]))
+//! let m = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
+//! // inverse = torch.inverse(M1234); inverse @ M1234 is the identity
+//! let inv = inverse(&m)?;
+//! assert_eq!(inv.dot(&m), Array2::eye(4));
+//!
+//! // manual_seed(314); random_inverse = torch.rand(size=[4, 4])
+//! let mut rng = TorchRng::manual_seed(314);
+//! let mut x: Array2<f32> = rng.rand((4, 4));
+//! let y_true = Array2::<f32>::eye(4);
+//!
+//! // loss = mse(Y_true, random_inverse @ M1234); loss.backward()
+//! let loss = mse(&y_true, &x.dot(&m));
+//! let grad = mse_grad(&x, &m, &y_true);
+//! assert_eq!(show_scalar(loss), "1.6650");
+//! assert_eq!(grad[[0, 0]], -0.0350455641746521); // random_inverse.grad[0, 0], bit for bit
+//!
+//! // random_inverse.sub_(lr * random_inverse.grad), 100 times
+//! let lr = lesson_lr();
+//! for _ in 0..100 {
+//!     gradient_step(&mut x, &m, &y_true, lr)?;
+//! }
+//! assert!(mse(&y_true, &x.dot(&m)) < 1e-6);
+//!
+//! // The same loop as one call, with the snapshots the original prints every 20 steps.
+//! let history = InverseDescent::new(&m).seed(314).record_every(20).run()?;
+//! assert_eq!(history.snapshots.len(), 5);
+//! let heatmaps = diff_heatmaps(&history);            // one figure, five panels
+//! let line = loss_line(&losses_frame(&history), "losses")?; // log-scale loss line
+//!
+//! // indicator = (rand(size=[17, 3]) < 0.2).int()
+//! let ind = indicator_matrix(&mut TorchRng::manual_seed(123), 17, 3, 0.2)?;
+//! assert_eq!(ind.sum(), 9);
+//! # let _ = (heatmaps, line);
+//! # Ok::<(), gdlab::GdlabError>(())
+//! ```
+//!
+//! In a notebook, one `:dep gdlab = { path = "…" }` brings everything: `gdlab` re-exports
+//! [`ndarray`], [`ndarray_rand`], [`plotly`] and [`polars`], and [`prelude`] gathers the names
+//! a notebook uses. A [`Figure`] displays itself in evcxr (see [`plot`]).
+//!
+//! Errors are one enum, [`GdlabError`]; functions that cannot fail on valid shapes
+//! ([`mse`], [`mse_grad`]) panic with a clear message instead and have `try_` twins.
+#![warn(missing_docs)]
+
+pub mod descent;
+pub mod display;
+pub mod error;
+pub mod indicator;
+pub mod linalg;
+pub mod loss;
+pub mod plot;
+pub mod real;
+pub mod rng;
+
+pub use ndarray;
+pub use ndarray_rand;
+pub use plotly;
+pub use polars;
+
+pub use descent::{History, InverseDescent, LearningRate, Snapshot, gradient_step, lesson_lr};
+pub use display::{Shown, show, show_decimals, show_int, show_scalar};
+pub use error::{GdlabError, Result};
+pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
+pub use linalg::{condition_number, inverse, stability_bound};
+pub use loss::{mse, mse_grad, try_mse, try_mse_grad};
+pub use plot::{
+    Figure, Report, bar_chart, count_heatmap, diff_heatmap, diff_heatmaps, line_chart, loss_line, losses_frame,
+};
+pub use real::Real;
+pub use rng::{TorchRng, TorchUniform};
+
+/// Everything a notebook needs: `use gdlab::prelude::*;`.
+pub mod prelude {
+    pub use crate::*;
+    pub use ndarray::{Array1, Array2, ArrayRef2, ArrayView2, Axis, array, s};
+    pub use polars::prelude::{Column, DataFrame};
+}

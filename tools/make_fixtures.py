@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Write the PyTorch reference values that gdlab's parity tests compare against.
+
+Run with a Python that has torch (CPU is enough):
+
+    python tools/make_fixtures.py            # writes crates/gdlab/tests/fixtures/torch.json
+
+The JSON is committed, so `cargo test` needs no torch. Floats are written with
+Python's shortest round-trip repr, so each f32/f64 value is recovered exactly.
+"""
+import json
+import math
+import pathlib
+import sys
+
+import numpy as np
+import torch
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "crates/gdlab/tests/fixtures/torch.json"
+
+
+def values(t):
+    return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+
+def rand_cases():
+    cases = []
+    # (seed, shape, dtype); seeds cover 0, the lesson's seeds, 2^32-1, seeds >= 2^32 and a negative one.
+    specs = [
+        (0, [4, 4], "float32"), (0, [4, 4], "float64"),
+        (314, [4, 4], "float32"), (314, [4, 4], "float64"),
+        (123, [17, 3], "float32"), (7, [1, 7], "float32"), (7, [3, 5], "float64"),
+        (2**32 - 1, [2, 3], "float32"), (2**32 + 314, [4, 4], "float32"),
+        (2**40 + 7, [3, 2], "float64"), (-1, [2, 2], "float32"),
+        # longer than one MT19937 state (624 words), so the twist is covered
+        (42, [700], "float32"), (42, [400], "float64"),
+    ]
+    for seed, shape, dtype in specs:
+        torch.manual_seed(seed)
+        t = torch.rand(size=shape, dtype=getattr(torch, dtype))
+        cases.append({"seed": seed, "shape": shape, "dtype": dtype, "values": values(t)})
+    return cases
+
+
+def sequence_case():
+    # Several draws after one seed: the generator state carries over.
+    torch.manual_seed(2024)
+    a = torch.rand(3, 3)
+    b = torch.rand(2, 2, dtype=torch.float64)
+    c = torch.rand(5)
+    return {"seed": 2024, "draws": [
+        {"shape": [3, 3], "dtype": "float32", "values": values(a)},
+        {"shape": [2, 2], "dtype": "float64", "values": values(b)},
+        {"shape": [5], "dtype": "float32", "values": values(c)},
+    ]}
+
+
+def indicator_cases():
+    cases = []
+    for seed, docs, words, p in [(123, 17, 3, 0.2), (0, 10, 4, 0.5), (7, 50, 6, 0.05)]:
+        torch.manual_seed(seed)
+        ind = (torch.rand(size=[docs, words]) < p).int()
+        cases.append({"seed": seed, "docs": docs, "words": words, "p": p,
+                      "values": [int(v) for v in ind.reshape(-1).tolist()]})
+    return cases
+
+
+def mse(y, y_hat):
+    return ((y - y_hat) ** 2).mean()
+
+
+def grad_cases():
+    cases = []
+    m1234 = torch.diag(torch.tensor([1., 2., 3., 4.]))
+    torch.manual_seed(5)
+    m_dense = torch.rand(3, 3) + torch.eye(3)
+    for name, seed, m in [("diag1234", 314, m1234), ("dense3", 11, m_dense)]:
+        n = m.shape[0]
+        y_true = torch.eye(n)
+        torch.manual_seed(seed)
+        x = torch.rand(size=[n, n], requires_grad=True)
+        y_hat = x @ m
+        loss = mse(y_true, y_hat)
+        loss.backward()
+        cases.append({"name": name, "seed": seed, "n": n, "m": values(m), "y_hat": values(y_hat),
+                      "loss": float(loss.detach()), "grad": values(x.grad)})
+    return cases
+
+
+def original_loop():
+    # The original notebook's cells In [31] and In [36], without the printing and the plots.
+    M1234 = torch.diag(torch.tensor([1., 2., 3., 4.]))
+    Y_true = torch.diag(torch.tensor([1, 1, 1, 1])).float()
+    lrs = np.log(np.logspace(2e-1, 2e-1, 100))
+    losses, snapshots = [], []
+    torch.manual_seed(314)
+    random_inverse = torch.nn.Parameter(torch.rand(size=[4, 4]))
+    for t, lr in enumerate(lrs):
+        Y_hat = random_inverse @ M1234
+        loss = mse(Y_true, Y_hat)
+        loss.backward()
+        losses.append(float(loss))
+        if t % 20 == 0:
+            diff = (random_inverse @ M1234).detach().numpy() - Y_true.numpy()
+            snapshots.append({"step": t, "loss": float(loss), "diff": [float(v) for v in diff.reshape(-1)]})
+        with torch.no_grad():
+            random_inverse.sub_(lr * random_inverse.grad)
+            random_inverse.grad.zero_()
+    return {"seed": 314, "lr": float(lrs[0]), "steps": len(lrs), "losses": losses,
+            "snapshots": snapshots, "final_x": values(random_inverse)}
+
+
+def main():
+    data = {
+        "torch_version": torch.__version__,
+        "rand": rand_cases(),
+        "sequence": sequence_case(),
+        "indicator": indicator_cases(),
+        "grad": grad_cases(),
+        "original_loop": original_loop(),
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {OUT} with torch {torch.__version__}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
