@@ -32,12 +32,21 @@ pub fn try_mse<T: Real>(y: &ArrayRef2<T>, y_hat: &ArrayRef2<T>) -> Result<T> {
 }
 
 pub(crate) fn mse_unchecked<T: Real>(y: &ArrayRef2<T>, y_hat: &ArrayRef2<T>) -> T {
-    let mut sum = T::zero();
-    ndarray::Zip::from(y).and(y_hat).for_each(|&a, &b| {
-        let d = a - b;
-        sum += d * d;
-    });
-    sum / T::from_f64_lossy(y.len() as f64)
+    let squares = ndarray::Zip::from(y).and(y_hat).map_collect(|&a, &b| (a - b) * (a - b));
+    torch_sum(squares.iter().copied()) / T::from_f64_lossy(y.len() as f64)
+}
+
+/// Sums in the order torch's CPU reduction does for short rows: one accumulator per lane of a
+/// 256-bit vector (8 for f32, 4 for f64), element i into lane i mod lanes, lanes added in turn.
+/// This reproduces torch's loss bit for bit where a plain left-to-right sum is off by an ulp.
+fn torch_sum<T: Real>(values: impl Iterator<Item = T>) -> T {
+    const MAX_LANES: usize = 8;
+    let lanes = (32 / std::mem::size_of::<T>()).min(MAX_LANES);
+    let mut acc = [T::zero(); MAX_LANES];
+    for (i, v) in values.enumerate() {
+        acc[i % lanes] += v;
+    }
+    acc[..lanes].iter().fold(T::zero(), |s, &a| s + a)
 }
 
 /// `d mse(Y, X·M) / dX`: the value torch's `backward()` leaves in `X.grad`.
