@@ -42,7 +42,7 @@ fn step_unchecked<T: Real>(x: &mut ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &Arra
     let y_hat = x.dot(m);
     let loss = mse_unchecked(y_true, &y_hat);
     let grad = grad_from_y_hat(&y_hat, m, y_true);
-    x.zip_mut_with(&grad, |xi, &gi| *xi = *xi - lr * gi);
+    x.zip_mut_with(&grad, |xi, &gi| *xi -= lr * gi);
     loss
 }
 

@@ -58,12 +58,35 @@ pub fn show_int(a: &ArrayRef2<i32>) -> Shown {
 /// A scalar as torch prints a loss: `1.6650`, or `4.7337e-05` below 1e-4.
 ///
 /// ```
-/// assert_eq!(gdlab::show_scalar(1.665042f32), "1.6650");
+/// assert_eq!(gdlab::show_scalar(1.665042f32).to_string(), "1.6650");
 /// assert_eq!(gdlab::show_scalar(4.4184e-06f32), "4.4184e-06");
 /// ```
-pub fn show_scalar<T: Real>(x: T) -> String {
+pub fn show_scalar<T: Real>(x: T) -> ShownScalar {
     let v = x.as_f64();
-    if v != 0.0 && v.is_finite() && (v.abs() < 1e-4 || v.abs() > 1e8) { sci(v, 4) } else { format!("{v:.4}") }
+    let text = if v != 0.0 && v.is_finite() && (v.abs() < 1e-4 || v.abs() > 1e8) { sci(v, 4) } else { format!("{v:.4}") };
+    ShownScalar(text)
+}
+
+/// A number ready to print; evcxr shows it without quotes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShownScalar(String);
+
+impl fmt::Display for ShownScalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ShownScalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for ShownScalar {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
 }
 
 /// `{:.4e}` with Python's exponent: a sign and at least two digits (`3.5046e-02`).

@@ -13,7 +13,7 @@
 //! let m = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
 //! // inverse = torch.inverse(M1234); inverse @ M1234 is the identity
 //! let inv = inverse(&m)?;
-//! assert_eq!(inv.dot(&m), Array2::eye(4));
+//! assert_eq!(inv.dot(&m), Array2::<f32>::eye(4));
 //!
 //! // manual_seed(314); random_inverse = torch.rand(size=[4, 4])
 //! let mut rng = TorchRng::manual_seed(314);
@@ -41,7 +41,7 @@
 //!
 //! // indicator = (rand(size=[17, 3]) < 0.2).int()
 //! let ind = indicator_matrix(&mut TorchRng::manual_seed(123), 17, 3, 0.2)?;
-//! assert_eq!(ind.sum(), 9);
+//! assert_eq!(ind.sum(), 10);
 //! # let _ = (heatmaps, line);
 //! # Ok::<(), gdlab::GdlabError>(())
 //! ```
@@ -70,7 +70,7 @@ pub use plotly;
 pub use polars;
 
 pub use descent::{History, InverseDescent, LearningRate, Snapshot, gradient_step, lesson_lr};
-pub use display::{Shown, show, show_decimals, show_int, show_scalar};
+pub use display::{Shown, ShownScalar, show, show_decimals, show_int, show_scalar};
 pub use error::{GdlabError, Result};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
 pub use linalg::{condition_number, inverse, stability_bound};

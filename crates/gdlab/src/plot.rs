@@ -7,7 +7,7 @@
 //! figures reuse it, so a page holds one copy however many plots it has.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{ArrayRef2, ArrayView2};
 use plotly::common::{ColorScale, ColorScalePalette, Mode, Title};
@@ -19,7 +19,9 @@ use crate::descent::History;
 use crate::error::{GdlabError, Result};
 use crate::real::Real;
 
-static PLOTLY_JS_SENT: AtomicBool = AtomicBool::new(false);
+/// Set in the kernel's environment once plotly.js went out. Not a static: evcxr links a copy
+/// of this crate into each cell, but all cells share the process.
+const PLOTLY_JS_SENT: &str = "GDLAB_PLOTLY_JS_SENT";
 static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 
 /// Most panels [`diff_heatmaps`] draws: plotly-rs's layout has eight axis pairs.
@@ -94,7 +96,14 @@ impl Figure {
 
     /// Shows the figure in evcxr: one output with the plotly MIME type and offline HTML.
     pub fn evcxr_display(&self) {
-        let js = if PLOTLY_JS_SENT.swap(true, Ordering::Relaxed) { String::new() } else { plotly_js() };
+        let js = if std::env::var_os(PLOTLY_JS_SENT).is_some() {
+            String::new()
+        } else {
+            // SAFETY: evcxr runs a cell's code on one thread, and nothing else here reads the
+            // environment concurrently.
+            unsafe { std::env::set_var(PLOTLY_JS_SENT, "1") };
+            plotly_js()
+        };
         println!(
             "EVCXR_BEGIN_CONTENT application/vnd.plotly.v1+json\n{}\nEVCXR_END_CONTENT",
             self.to_json()
@@ -106,7 +115,8 @@ impl Figure {
 /// Makes the next figure shown in evcxr carry plotly.js again, e.g. after the output that
 /// carried it was cleared.
 pub fn resend_plotly_js() {
-    PLOTLY_JS_SENT.store(false, Ordering::Relaxed);
+    // SAFETY: as in `Figure::evcxr_display`.
+    unsafe { std::env::remove_var(PLOTLY_JS_SENT) };
 }
 
 /// plotly.js (bundled by the plotly crate's `plotly_embed_js` feature) in a `<script>` element.

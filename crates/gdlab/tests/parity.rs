@@ -159,7 +159,7 @@ fn original_loop_matches_torch() {
         assert_eq!(got.diff, matrix(&f32s(&want["diff"]), 4), "difference matrix at step {}", got.step);
     }
     // The printed losses of the reference notebook.
-    let printed: Vec<String> = history.snapshots.iter().map(|s| show_scalar(s.loss)).collect();
+    let printed: Vec<String> = history.snapshots.iter().map(|s| show_scalar(s.loss).to_string()).collect();
     assert_eq!(printed, ["1.6650", "0.0054", "0.0005", "4.7337e-05", "4.4184e-06"]);
 }
 

@@ -1,0 +1,132 @@
+//! Every error case: a typed error whose message names the problem and the expected value.
+
+use gdlab::prelude::*;
+
+fn m1234() -> Array2<f32> {
+    Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0])
+}
+
+#[test]
+fn non_square_m_is_a_shape_mismatch_naming_both_shapes() {
+    let m = Array2::<f32>::ones((2, 3));
+    let err = InverseDescent::new(&m).run().unwrap_err();
+    assert!(matches!(err, GdlabError::ShapeMismatch { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("square") && msg.contains("(2, 2)") && msg.contains("(2, 3)"), "{msg}");
+    assert!(matches!(inverse(&m), Err(GdlabError::ShapeMismatch { .. })));
+    assert!(matches!(stability_bound(&m), Err(GdlabError::ShapeMismatch { .. })));
+}
+
+#[test]
+fn x_of_the_wrong_shape_is_a_shape_mismatch() {
+    let mut x = Array2::<f32>::zeros((4, 3));
+    let err = gradient_step(&mut x, &m1234(), &Array2::eye(4), 0.1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch for X (its columns must equal M's rows): expected (4, 4), got (4, 3)"
+    );
+    let err = InverseDescent::new(&m1234()).start(&Array2::zeros((3, 3))).run().unwrap_err();
+    assert!(err.to_string().contains("start X"), "{err}");
+    let err = InverseDescent::new(&m1234()).target(&Array2::eye(3)).run().unwrap_err();
+    assert!(err.to_string().contains("expected (4, 4), got (3, 3)"), "{err}");
+    let y = Array2::<f32>::eye(3);
+    assert!(matches!(try_mse(&y, &Array2::eye(4)), Err(GdlabError::ShapeMismatch { .. })));
+    assert!(matches!(try_mse_grad(&Array2::eye(4), &m1234(), &y), Err(GdlabError::ShapeMismatch { .. })));
+}
+
+#[test]
+#[should_panic(expected = "mse: shape mismatch for y_hat (it must match y): expected (3, 3), got (4, 4)")]
+fn mse_panics_with_a_clear_message() {
+    mse(&Array2::<f32>::eye(3), &Array2::eye(4));
+}
+
+#[test]
+fn empty_matrices_are_rejected() {
+    let empty = Array2::<f64>::zeros((0, 0));
+    let err = inverse(&empty).unwrap_err();
+    assert_eq!(err, GdlabError::Empty { what: "M".into(), shape: "(0, 0)".into() });
+    assert!(err.to_string().contains("expected at least one row and one column"));
+    assert!(matches!(InverseDescent::new(&empty).run(), Err(GdlabError::Empty { .. })));
+    assert!(matches!(try_mse(&empty, &empty), Err(GdlabError::Empty { .. })));
+    let mut rng = TorchRng::manual_seed(0);
+    assert!(matches!(indicator_matrix(&mut rng, 0, 3, 0.2), Err(GdlabError::Empty { .. })));
+    assert!(matches!(density(&Array2::<i32>::zeros((0, 2))), Err(GdlabError::Empty { .. })));
+}
+
+#[test]
+fn learning_rates_must_be_finite_and_positive() {
+    for lr in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let mut x = Array2::<f32>::zeros((4, 4));
+        let err = gradient_step(&mut x, &m1234(), &Array2::eye(4), lr).unwrap_err();
+        assert!(matches!(err, GdlabError::InvalidLearningRate { step: None, .. }), "{lr}: {err:?}");
+        assert!(err.to_string().contains("expected a finite number > 0"));
+        assert_eq!(x, Array2::<f32>::zeros((4, 4)), "a rejected step must not touch X");
+    }
+    let err = InverseDescent::new(&m1234()).schedule(vec![0.1, 0.2, -0.5]).run().unwrap_err();
+    assert_eq!(err, GdlabError::InvalidLearningRate { lr: -0.5, step: Some(2) });
+    assert_eq!(err.to_string(), "invalid learning rate -0.5 at schedule index 2: expected a finite number > 0");
+}
+
+#[test]
+fn probabilities_outside_0_1_are_rejected() {
+    let mut rng = TorchRng::manual_seed(123);
+    for p in [-0.1, 1.5, f64::NAN] {
+        let err = indicator_matrix(&mut rng, 17, 3, p).unwrap_err();
+        assert!(matches!(err, GdlabError::InvalidProbability { .. }), "{p}");
+        assert!(err.to_string().contains("expected 0 <= p <= 1"));
+    }
+    assert_eq!(indicator_matrix(&mut rng, 4, 4, 0.0).unwrap().sum(), 0);
+    assert_eq!(indicator_matrix(&mut rng, 4, 4, 1.0).unwrap().sum(), 16);
+}
+
+#[test]
+fn singular_matrices_have_no_inverse() {
+    let m = array![[1.0f64, 2.0], [2.0, 4.0]];
+    let err = inverse(&m).unwrap_err();
+    assert_eq!(err, GdlabError::Singular { shape: "(2, 2)".into() });
+    assert!(err.to_string().contains("singular"));
+    assert!(inverse(&Array2::<f32>::zeros((3, 3))).is_err());
+    assert!(condition_number(&m).unwrap() > 1e15);
+}
+
+#[test]
+fn other_parameters_are_checked_before_the_run() {
+    let err = InverseDescent::new(&m1234()).steps(0).run().unwrap_err();
+    assert!(matches!(err, GdlabError::InvalidParameter { name: "steps", .. }), "{err:?}");
+    let err = InverseDescent::new(&m1234()).record_every(0).run().unwrap_err();
+    assert_eq!(err.to_string(), "invalid record_every = 0: expected at least 1");
+}
+
+#[test]
+fn divergence_reports_the_step_and_the_stability_bound() {
+    // The bound for diag(1, 2, 3, 4) is 16 / 4² = 1; 1.2 is above it.
+    let err = InverseDescent::new(&m1234()).seed(314).lr(1.2).steps(500).run().unwrap_err();
+    let GdlabError::Diverged { step, lr, bound, ref losses, .. } = err else { panic!("{err:?}") };
+    assert_eq!(bound, 1.0);
+    assert_eq!(lr, 1.2);
+    assert_eq!(losses.len(), step + 1);
+    assert!(losses[step] > losses[0], "the loss grew");
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("diverged at step {step}")), "{msg}");
+    assert!(msg.contains("exceeds the stability bound lr < N/λ_max(M·Mᵀ) = 1.000000"), "{msg}");
+
+    // Far above the bound the loss overflows to infinity in f32.
+    let err = InverseDescent::new(&m1234()).seed(314).lr(100.0).steps(500).divergence_patience(0).run().unwrap_err();
+    let GdlabError::Diverged { loss, .. } = err else { panic!("{err:?}") };
+    assert!(!loss.is_finite());
+}
+
+#[test]
+fn a_missing_data_frame_column_is_named() {
+    let m = m1234();
+    let history = InverseDescent::new(&m).seed(314).steps(5).run().unwrap();
+    let err = loss_line(&losses_frame(&history), "loss").unwrap_err();
+    assert_eq!(err.to_string(), "data frame: no column \"loss\": expected one of [\"step\", \"losses\"]");
+}
+
+#[test]
+fn unwritable_paths_are_io_errors() {
+    let fig = diff_heatmap(&Array2::<f32>::eye(2));
+    let err = fig.write_html("/nonexistent-dir/x.html").unwrap_err();
+    assert!(matches!(err, GdlabError::Io { .. }) && err.to_string().contains("/nonexistent-dir/x.html"));
+}

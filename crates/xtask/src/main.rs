@@ -1,0 +1,314 @@
+//! `cargo xtask`: sets up and checks the gdlab notebooks.
+//!
+//! Everything it installs goes into the project (`.venv`, `target/`) or is the pinned
+//! `evcxr_jupyter` binary that `cargo install` puts on PATH; the user's global Jupyter
+//! (kernels, settings, runtime files) is never touched.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use xtask::{EVCXR_VERSION, REQUIREMENTS};
+
+#[derive(Parser)]
+#[command(about = "Set up, run and check the gdlab notebooks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Execute notebooks headlessly into target/notebooks (executed .ipynb and offline .html).
+    Run {
+        /// Override a value of the cell tagged `parameters`, e.g. `--param seed=7`.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Where the executed notebooks go (never notebooks/ itself).
+        #[arg(long, default_value = "target/notebooks")]
+        out: PathBuf,
+        /// Seconds each cell may take; the first cold compile of the dependencies takes minutes.
+        #[arg(long, default_value_t = 1200)]
+        timeout: u64,
+        /// Notebooks to run (default: all of notebooks/*.ipynb).
+        notebooks: Vec<PathBuf>,
+    },
+    /// Open JupyterLab on notebooks/ with the project's kernel and settings.
+    Lab,
+    /// Run every test: cargo test, clippy, doc, clean notebooks, executed notebooks, browsers.
+    Test,
+    /// Measure notebook and loop speed against the PyTorch original (installs torch in .venv-bench).
+    Bench,
+    /// Regenerate the README's screenshots under docs/.
+    Screenshots,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = project_root()?;
+    std::env::set_current_dir(&root)?;
+    match cli.command {
+        Cmd::Run { params, out, timeout, notebooks } => {
+            let env = setup()?;
+            run_notebooks(&env, &params, &out, timeout, &notebooks)
+        }
+        Cmd::Lab => {
+            let env = setup()?;
+            let status = env.python(["-m", "jupyter", "lab", "notebooks"]).status()?;
+            check(status, "jupyter lab")
+        }
+        Cmd::Test => test(),
+        Cmd::Bench => bench(),
+        Cmd::Screenshots => {
+            let env = setup()?;
+            ensure_chromium()?;
+            if !Path::new("target/notebooks/01_matrix_inverse.html").exists() {
+                run_notebooks(&env, &[], Path::new("target/notebooks"), 1200, &[])?;
+            }
+            check(env.python(["tools/browser.py", "screenshots", "docs"]).status()?, "screenshots")
+        }
+    }
+}
+
+fn project_root() -> Result<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Ok(manifest.ancestors().nth(2).context("xtask lives in crates/xtask")?.to_path_buf())
+}
+
+fn check(status: ExitStatus, what: &str) -> Result<()> {
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+fn step(title: &str) {
+    println!("\n==> {title}");
+}
+
+/// The project's Jupyter environment: `.venv` with the pinned stack and the `rust` kernel.
+pub struct JupyterEnv {
+    root: PathBuf,
+}
+
+impl JupyterEnv {
+    fn venv_python(&self) -> PathBuf {
+        self.root.join(".venv/bin/python")
+    }
+
+    /// A command run with the venv's Python and Jupyter paths kept inside the project.
+    fn python<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        let mut cmd = Command::new(self.venv_python());
+        cmd.args(args.into_iter().map(Into::into));
+        self.jupyter_env(&mut cmd);
+        cmd
+    }
+
+    fn jupyter_env(&self, cmd: &mut Command) {
+        let share = self.root.join(".venv/share/jupyter");
+        let bin = self.root.join(".venv/bin");
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![bin];
+        paths.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(paths).expect("PATH entries are valid"))
+            .env("VIRTUAL_ENV", self.root.join(".venv"))
+            .env("JUPYTER_PATH", &share)
+            .env("JUPYTER_DATA_DIR", &share)
+            .env("JUPYTER_CONFIG_DIR", self.root.join(".venv/etc/jupyter"))
+            .env("JUPYTER_RUNTIME_DIR", self.root.join("target/jupyter-runtime"))
+            .env("JUPYTER_PLATFORM_DIRS", "1")
+            .env("IPYTHONDIR", self.root.join(".venv/etc/ipython"));
+    }
+}
+
+/// Creates or updates everything the notebooks need. Idempotent: a second call installs nothing.
+pub fn setup() -> Result<JupyterEnv> {
+    let root = std::env::current_dir()?;
+    let env = JupyterEnv { root: root.clone() };
+    ensure_venv(&env, REQUIREMENTS)?;
+    let evcxr = ensure_evcxr()?;
+    ensure_rust_src();
+    ensure_kernel(&env, &evcxr)?;
+    Ok(env)
+}
+
+fn python3() -> Result<&'static str> {
+    for candidate in ["python3", "python"] {
+        if Command::new(candidate).arg("--version").output().is_ok_and(|o| o.status.success()) {
+            return Ok(candidate);
+        }
+    }
+    bail!("Python 3 is needed to create .venv (the Jupyter stack), but neither python3 nor python runs")
+}
+
+fn ensure_venv(env: &JupyterEnv, requirements: &str) -> Result<()> {
+    let wanted = std::fs::read_to_string(requirements).with_context(|| format!("reading {requirements}"))?;
+    let stamp = env.root.join(".venv/.gdlab-requirements");
+    if env.venv_python().exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    step("Installing the Jupyter stack into .venv");
+    if !env.venv_python().exists() {
+        check(Command::new(python3()?).args(["-m", "venv", ".venv"]).status()?, "python3 -m venv .venv")?;
+    }
+    let status = env.python(["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements]).status()?;
+    check(status, "pip install -r tools/requirements.txt")?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(())
+}
+
+fn evcxr_version(bin: &Path) -> Option<String> {
+    let out = Command::new(bin).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().last().map(str::to_string)
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin"));
+    std::env::split_paths(&path).chain(cargo_bin).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// The pinned evcxr_jupyter, reused when the one on PATH has that version.
+fn ensure_evcxr() -> Result<PathBuf> {
+    if let Some(bin) = find_on_path("evcxr_jupyter")
+        && evcxr_version(&bin).as_deref() == Some(EVCXR_VERSION)
+    {
+        return Ok(bin);
+    }
+    step(&format!("Installing evcxr_jupyter {EVCXR_VERSION} (cargo install --locked; about 10 minutes on 2 cores)"));
+    let status = Command::new("cargo")
+        .args(["install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION])
+        .status()?;
+    check(status, "cargo install evcxr_jupyter")?;
+    let bin = find_on_path("evcxr_jupyter").context("evcxr_jupyter was installed but is not on PATH or in ~/.cargo/bin")?;
+    match evcxr_version(&bin) {
+        Some(v) if v == EVCXR_VERSION => Ok(bin),
+        other => bail!("{} reports version {other:?}, expected {EVCXR_VERSION}", bin.display()),
+    }
+}
+
+/// evcxr uses rust-src for completions and hover; without it the notebooks still run.
+fn ensure_rust_src() {
+    let installed = Command::new("rustup").args(["component", "list", "--installed"]).output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.starts_with("rust-src")) => {}
+        Ok(_) => {
+            step("Adding rust-src (evcxr's completions)");
+            let ok = Command::new("rustup").args(["component", "add", "rust-src"]).status().is_ok_and(|s| s.success());
+            if !ok {
+                eprintln!("warning: `rustup component add rust-src` failed; completions in JupyterLab will be limited");
+            }
+        }
+        Err(_) => eprintln!("warning: rustup not found; cannot add rust-src (only completions need it)"),
+    }
+}
+
+/// Registers the `rust` kernel in .venv/share/jupyter, pointing at `evcxr`.
+fn ensure_kernel(env: &JupyterEnv, evcxr: &Path) -> Result<()> {
+    let spec = env.root.join(".venv/share/jupyter/kernels/rust/kernel.json");
+    let current = std::fs::read_to_string(&spec).ok();
+    let points_here = current
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .is_some_and(|v| v["argv"][0].as_str() == evcxr.to_str());
+    if points_here {
+        return Ok(());
+    }
+    step("Registering the rust kernel in .venv/share/jupyter");
+    let status = Command::new(evcxr)
+        .arg("--install")
+        .env("JUPYTER_PATH", env.root.join(".venv/share/jupyter"))
+        .status()?;
+    check(status, "evcxr_jupyter --install")
+}
+
+fn all_notebooks() -> Result<Vec<PathBuf>> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("notebooks")?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "ipynb"))
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+fn run_notebooks(env: &JupyterEnv, params: &[String], out: &Path, timeout: u64, notebooks: &[PathBuf]) -> Result<()> {
+    let notebooks = if notebooks.is_empty() { all_notebooks()? } else { notebooks.to_vec() };
+    let out_abs = std::fs::canonicalize(".")?.join(out);
+    for nb in &notebooks {
+        if out_abs == std::fs::canonicalize(nb.parent().unwrap_or(Path::new(".")))? {
+            bail!("--out {} would overwrite the source notebooks; choose a folder under target/", out.display());
+        }
+    }
+    std::fs::create_dir_all("target/jupyter-runtime")?;
+    step(&format!("Executing {} notebook(s) into {}", notebooks.len(), out.display()));
+    let mut cmd = env.python(["tools/nbrun.py", "--out"]);
+    cmd.arg(out).arg("--timeout").arg(timeout.to_string());
+    for p in params {
+        cmd.arg("--param").arg(p);
+    }
+    cmd.args(&notebooks);
+    let start = Instant::now();
+    let status = cmd.status()?;
+    println!("all notebooks: {:.1} s", start.elapsed().as_secs_f64());
+    check(status, "notebook execution")
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    step(&format!("cargo {}", args.join(" ")));
+    check(Command::new("cargo").args(args).status()?, &format!("cargo {}", args.join(" ")))
+}
+
+/// Debian's Chromium for the browser checks; installed with apt-get where it is missing.
+fn ensure_chromium() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    step("Installing Debian's chromium for the browser checks");
+    let apt = |args: &[&str]| Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").status();
+    let ok = apt(&["update", "-q"]).is_ok_and(|s| s.success())
+        && apt(&["install", "-y", "-q", "chromium"]).is_ok_and(|s| s.success());
+    if !ok || !Path::new("/usr/bin/chromium").exists() {
+        bail!("the browser checks need /usr/bin/chromium: install it with `apt-get install chromium` (as root)");
+    }
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    cargo(&["test", "--workspace"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    step("cargo doc (warnings are errors)");
+    let status = Command::new("cargo")
+        .args(["doc", "--no-deps", "-p", "gdlab"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .status()?;
+    check(status, "cargo doc")?;
+
+    let env = setup()?;
+    ensure_chromium()?;
+    run_notebooks(&env, &[], Path::new("target/notebooks"), 1200, &[])?;
+    let first = [PathBuf::from("notebooks/01_matrix_inverse.ipynb")];
+    run_notebooks(&env, &["seed=7".into()], Path::new("target/notebooks-seed7"), 1200, &first)?;
+    run_notebooks(&env, &["seed=314".into()], Path::new("target/notebooks-seed314"), 1200, &first)?;
+    step("Checks on the executed notebooks, in headless Chromium and in JupyterLab");
+    let status = env.python(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tools/tests"]).status()?;
+    check(status, "notebook checks (pytest tools/tests)")
+}
+
+fn bench() -> Result<()> {
+    let env = setup()?;
+    step("Benchmarks");
+    let status = env.python(["tools/bench.py"]).status()?;
+    check(status, "tools/bench.py")
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) for the checks and screenshots.
+
+    python tools/browser.py screenshots docs   # the README's pictures from target/notebooks/01_*.html
+"""
+import contextlib
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+# As root, without a sandbox; no background traffic to Google's services.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@contextlib.contextmanager
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def plots_in_exported_page(b, html, screenshot=None):
+    """Open an exported page with the network off; returns (divs, drawn, remote requests)."""
+    context = b.new_context(offline=True, viewport={"width": 1200, "height": 900})
+    remote = []
+    page = context.new_page()
+    page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+    page.goto(pathlib.Path(html).resolve().as_uri(), wait_until="load")
+    divs = page.locator("div.plotly-graph-div").count()
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            "() => document.querySelectorAll('div.plotly-graph-div.js-plotly-plot .main-svg').length"
+            " >= document.querySelectorAll('div.plotly-graph-div').length", timeout=30000)
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.querySelector('.main-svg')).length")
+    if screenshot:
+        pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+    context.close()
+    return divs, drawn, remote
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyterlab(root_dir):
+    """JupyterLab on 127.0.0.1, no token, serving root_dir; stopped on exit."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+           "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root_dir}",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(url + "/api", timeout=2)
+                break
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {proc.returncode}")
+            time.sleep(0.5)
+        else:
+            raise RuntimeError("jupyter lab did not answer within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=20)
+        if proc.poll() is None:
+            proc.kill()
+
+
+def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None):
+    """Open an executed notebook in JupyterLab; returns (plotly outputs drawn, outside requests)."""
+    context = b.new_context(viewport={"width": 1400, "height": 1000})
+    outside = []
+
+    def only_local(route):
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
+    selector = ".jp-OutputArea-output .js-plotly-plot .main-svg"
+    with contextlib.suppress(Exception):
+        page.wait_for_function(f"() => document.querySelectorAll('{selector}').length >= {expected}", timeout=90000)
+    drawn = page.locator(".jp-OutputArea-output .js-plotly-plot").count()
+    if screenshot:
+        pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot))
+    context.close()
+    return drawn, outside
+
+
+def screenshots(out_dir):
+    """The heatmaps and the loss line of notebook 01, cut from its exported page."""
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with browser() as b:
+        page = b.new_page(viewport={"width": 1100, "height": 900}, offline=True)
+        page.goto(pathlib.Path("target/notebooks/01_matrix_inverse.html").resolve().as_uri(), wait_until="load")
+        page.wait_for_selector("div.plotly-graph-div.js-plotly-plot .main-svg", timeout=30000)
+        figures = page.locator("div.plotly-graph-div.js-plotly-plot")
+        names = ["heatmaps.png", "loss_line.png"]
+        for i, name in enumerate(names[: figures.count()]):
+            figures.nth(i).screenshot(path=str(out / name))
+            print(f"wrote {out / name}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "screenshots":
+        screenshots(sys.argv[2])
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,233 @@
+"""Checks on the notebooks `cargo xtask run` executed into target/notebooks.
+
+The expected numbers are parsed from the original PyTorch notebook's printed outputs
+(tools/reference/original-notebook.txt) and compared to the printed digits.
+"""
+import json
+import pathlib
+import re
+
+import nbformat
+import pytest
+
+import browser
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+EXECUTED = ROOT / "target/notebooks"
+REFERENCE = (ROOT / "tools/reference/original-notebook.txt").read_text()
+PLOTLY = "application/vnd.plotly.v1+json"
+NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
+REMOTE = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", re.I)
+
+
+def sources():
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def executed(name, folder=EXECUTED):
+    path = folder / name
+    assert path.exists(), f"{path} is missing: run `cargo xtask run` first"
+    return nbformat.read(path, as_version=4)
+
+
+def cell_with(nb, snippet):
+    found = [c for c in nb.cells if c.cell_type == "code" and snippet in c.source]
+    assert found, f"no code cell contains {snippet!r}"
+    return found[0]
+
+
+def text_of(cell):
+    """All the text a cell printed: streams and text/plain results."""
+    parts = []
+    for out in cell.outputs:
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif "data" in out and "text/plain" in out.data:
+            parts.append(out.data["text/plain"])
+    return "".join(parts)
+
+
+def tokens(text):
+    return NUMBER.findall(text)
+
+
+def half_unit(token):
+    """Half a unit in the last printed digit: the tolerance of a printed number."""
+    mantissa, _, exp = token.lower().partition("e")
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return 0.5 * 10.0 ** (-decimals) * 10.0 ** (int(exp) if exp else 0)
+
+
+def assert_same_numbers(got_text, want_tokens, what):
+    got = tokens(got_text)
+    assert len(got) == len(want_tokens), f"{what}: printed {len(got)} numbers, the original {len(want_tokens)}"
+    for i, (g, w) in enumerate(zip(got, want_tokens)):
+        tol = half_unit(g) + half_unit(w) + 1e-12
+        assert abs(float(g) - float(w)) <= tol, f"{what}, number {i}: {g} vs the original's {w}"
+
+
+def reference_tensor(after):
+    """The numbers of the first `tensor(...)` printed after the line containing `after`."""
+    start = REFERENCE.index("tensor(", REFERENCE.index(after))
+    body = REFERENCE[start:REFERENCE.index(")", start)]
+    return tokens(body.replace("tensor(", ""))
+
+
+def reference_loop():
+    """[(step, loss token, [diff tokens])] from the original's update loop."""
+    lines = REFERENCE[REFERENCE.index("In [36]:"):].splitlines()
+    result = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\d+) : tensor\(([^,]+),", line)
+        if m:
+            block = []
+            for follow in lines[i + 1:]:
+                if follow.startswith("[[") or (block and follow.startswith(" [")):
+                    block.append(follow)
+                    if follow.rstrip().endswith("]]"):
+                        break
+            result.append((int(m.group(1)), m.group(2), tokens(" ".join(block))))
+    return result
+
+
+def test_reference_parses():
+    assert len(reference_tensor("In [25]:")) == 16
+    loop = reference_loop()
+    assert [s for s, _, _ in loop] == [0, 20, 40, 60, 80]
+    assert all(len(d) == 16 for _, _, d in loop)
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_no_error_outputs(src):
+    nb = executed(src.name)
+    errors = [(i, o.get("ename"), o.get("evalue")) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code"), "every code cell ran"
+
+
+def test_y_hat_matches_the_original():
+    assert_same_numbers(text_of(cell_with(executed("01_matrix_inverse.ipynb"), "let y_hat")),
+                        reference_tensor("In [25]:"), "Y_hat")
+
+
+def test_gradient_matches_the_original():
+    assert_same_numbers(text_of(cell_with(executed("01_matrix_inverse.ipynb"), "mse_grad(")),
+                        reference_tensor("In [29]:"), "random_inverse.grad")
+
+
+def test_inverse_and_check_match_the_original():
+    nb = executed("01_matrix_inverse.ipynb")
+    assert_same_numbers(text_of(cell_with(nb, "let inv = inverse")), reference_tensor("In [21]:"), "inverse")
+    assert_same_numbers(text_of(cell_with(nb, "show(&inv.dot")), reference_tensor("In [22]:"), "inverse @ M1234")
+
+
+def test_loop_prints_the_original_losses_and_differences():
+    printed = text_of(cell_with(executed("01_matrix_inverse.ipynb"), "InverseDescent::new"))
+    want = reference_loop()
+    got = re.findall(r"^(\d+) : (\S+)$", printed, re.M)
+    assert [int(s) for s, _ in got] == [s for s, _, _ in want]
+    for (step, loss), (_, want_loss, _) in zip(got, want):
+        assert_same_numbers(loss, [want_loss], f"loss at step {step}")
+    blocks = re.split(r"^\d+ : \S+$", printed, flags=re.M)[1:]
+    for block, (step, _, want_diff) in zip(blocks, want):
+        assert_same_numbers(block, want_diff, f"difference matrix at step {step}")
+
+
+def test_indicator_matches_the_original():
+    want = tokens(REFERENCE[REFERENCE.index("indicator = ("):].split("dtype")[0].split("indicator\n", 1)[1])
+    assert len(want) == 51
+    assert_same_numbers(text_of(cell_with(executed("01_matrix_inverse.ipynb"), "indicator_matrix(")), want, "indicator")
+
+
+def plot_outputs(nb):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "data" in o and PLOTLY in o.data]
+
+
+@pytest.mark.parametrize("snippet", ["diff_heatmaps(&history)", "loss_line(&df"])
+def test_heatmaps_and_loss_line_carry_plotly_json_and_offline_html(snippet):
+    cell = cell_with(executed("01_matrix_inverse.ipynb"), snippet)
+    shown = [o for o in cell.outputs if "data" in o and PLOTLY in o.data]
+    assert len(shown) == 1, f"{snippet}: one plotly output"
+    data = shown[0].data
+    fig = data[PLOTLY] if isinstance(data[PLOTLY], dict) else json.loads(data[PLOTLY])
+    assert fig["data"], "the figure has traces"
+    assert "text/html" in data and "Plotly.newPlot" in data["text/html"]
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_every_plot_has_html_and_the_page_loads_plotly_once(src):
+    nb = executed(src.name)
+    plots = plot_outputs(nb)
+    assert plots, f"{src.name} shows plots"
+    assert all("text/html" in o.data for o in plots)
+    html = "".join(o.data["text/html"] for o in plots)
+    assert html.count("window.Plotly = Plotly") == 1, "plotly.js inline exactly once per notebook"
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_nothing_is_fetched_from_the_network(src):
+    nb = executed(src.name)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            for mime, value in out.get("data", {}).items():
+                text = value if isinstance(value, str) else json.dumps(value)
+                assert not REMOTE.search(text), f"{src.name}: a remote source in a {mime} output"
+    page = (EXECUTED / (src.stem + ".html")).read_text()
+    assert not REMOTE.search(page), f"{src.stem}.html loads something from the network: {REMOTE.search(page)}"
+    size = len(page) / 1e6
+    assert size < 12, f"{src.stem}.html is {size:.1f} MB: plotly.js must be embedded once"
+
+
+def comparable(nb):
+    """The text and plot data of every output, without per-run ids."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
+            continue
+        out.append(text_of(cell))
+        out.extend(json.dumps(o.data[PLOTLY], sort_keys=True) for o in cell.outputs if "data" in o and PLOTLY in o.data)
+    return out
+
+
+def test_param_seed_changes_the_numbers_and_314_reproduces_them():
+    default = executed("01_matrix_inverse.ipynb")
+    seven = executed("01_matrix_inverse.ipynb", ROOT / "target/notebooks-seed7")
+    again = executed("01_matrix_inverse.ipynb", ROOT / "target/notebooks-seed314")
+    injected = [c for c in seven.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "let seed: u64 = 7;" in injected[0].source
+    y_hat = lambda nb: text_of(cell_with(nb, "let y_hat"))
+    assert y_hat(seven) != y_hat(default)
+    assert comparable(again) == comparable(default)
+
+
+def test_sources_were_not_overwritten():
+    for src in sources():
+        nb = nbformat.read(src, as_version=4)
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser.browser() as b:
+        yield b
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_exported_html_draws_every_plot_offline(chromium, src):
+    shot = ROOT / "target/screenshots" / f"{src.stem}.png"
+    divs, drawn, remote = browser.plots_in_exported_page(chromium, EXECUTED / f"{src.stem}.html", shot)
+    assert divs == len(plot_outputs(executed(src.name))), "one plot container per plot output"
+    assert drawn == divs > 0, f"{drawn} of {divs} plots drawn"
+    assert not remote, f"requests to the network: {remote[:3]}"
+    assert shot.stat().st_size > 10_000
+
+
+def test_jupyterlab_renders_the_plotly_outputs(chromium):
+    name = "01_matrix_inverse.ipynb"
+    expected = len(plot_outputs(executed(name)))
+    with browser.jupyterlab(EXECUTED) as url:
+        drawn, outside = browser.plots_in_jupyterlab(chromium, url, name, expected,
+                                                     ROOT / "target/screenshots/jupyterlab-01.png")
+    assert drawn >= expected, f"JupyterLab drew {drawn} of {expected} plotly outputs"
+    assert not outside, f"JupyterLab asked for {outside[:3]}"
