@@ -62,7 +62,7 @@ def jupyterlab(root_dir):
     port = free_port()
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
            "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root_dir}",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -99,10 +99,15 @@ def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None):
     context.route("**/*", only_local)
     page = context.new_page()
     page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
-    selector = ".jp-OutputArea-output .js-plotly-plot .main-svg"
-    with contextlib.suppress(Exception):
-        page.wait_for_function(f"() => document.querySelectorAll('{selector}').length >= {expected}", timeout=90000)
-    drawn = page.locator(".jp-OutputArea-output .js-plotly-plot").count()
+    selector = ".jp-RenderedPlotly.js-plotly-plot .main-svg"  # jupyterlab-plotly's renderer
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+    count = lambda: page.evaluate(f"() => document.querySelectorAll('{selector}').length")
+    # JupyterLab renders cells as they scroll into view: walk down the notebook.
+    deadline = time.monotonic() + 90
+    while count() < expected and time.monotonic() < deadline:
+        page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer').forEach(e => e.scrollBy(0, 600))")
+        page.wait_for_timeout(400)
+    drawn = count()
     if screenshot:
         pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot))

@@ -65,7 +65,9 @@ impl Figure {
     /// An HTML fragment (a `div` and the script that draws it) for a page that already has
     /// plotly.js, or that gets it from `plotly_js`, which [`plotly_js`] returns.
     pub fn to_html_fragment(&self) -> String {
-        let id = format!("gdlab-{}-{}", std::process::id(), NEXT_ID.fetch_add(1, Ordering::Relaxed));
+        // The counter alone repeats: each evcxr cell has its own copy of it. The clock does not.
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let id = format!("gdlab-{nanos:x}-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
         // "</" inside a string would end the script element early.
         let json = self.to_json().replace("</", "<\\/");
         format!(

@@ -130,3 +130,16 @@ fn unwritable_paths_are_io_errors() {
     let err = fig.write_html("/nonexistent-dir/x.html").unwrap_err();
     assert!(matches!(err, GdlabError::Io { .. }) && err.to_string().contains("/nonexistent-dir/x.html"));
 }
+
+#[test]
+fn figures_get_distinct_ids_and_plotly_js_goes_into_pages() {
+    let fig = diff_heatmap(&Array2::<f32>::eye(2));
+    let (a, b) = (fig.to_html_fragment(), fig.to_html_fragment());
+    let id = |h: &str| h.split('"').nth(1).unwrap().to_string();
+    assert_ne!(id(&a), id(&b));
+    let page = Report::new("t").figure(fig.clone()).figure(fig).to_html();
+    assert_eq!(page.matches("window.Plotly = Plotly").count(), 1, "plotly.js once per page");
+    assert!(!page.contains("<script src="), "no external scripts");
+    // plotly.js is 4.7 MB; with the MathJax bundle the plotly crate also carries, 6.8 MB.
+    assert!(page.len() < 5_500_000, "page is {} bytes: MathJax must be left out", page.len());
+}

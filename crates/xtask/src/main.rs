@@ -58,7 +58,7 @@ fn main() -> Result<()> {
         }
         Cmd::Lab => {
             let env = setup()?;
-            let status = env.python(["-m", "jupyter", "lab", "notebooks"]).status()?;
+            let status = env.python(["-m", "jupyter", "lab", "--allow-root", "notebooks"]).status()?;
             check(status, "jupyter lab")
         }
         Cmd::Test => test(),
@@ -137,6 +137,7 @@ pub fn setup() -> Result<JupyterEnv> {
     let evcxr = ensure_evcxr()?;
     ensure_rust_src();
     ensure_kernel(&env, &evcxr)?;
+    ensure_lab_settings(&env)?;
     Ok(env)
 }
 
@@ -165,10 +166,12 @@ fn ensure_venv(env: &JupyterEnv, requirements: &str) -> Result<()> {
     Ok(())
 }
 
-fn evcxr_version(bin: &Path) -> Option<String> {
-    let out = Command::new(bin).arg("--version").output().ok()?;
+/// The evcxr_jupyter version `cargo install` recorded (the binary has no `--version`).
+fn installed_evcxr_version() -> Option<String> {
+    let out = Command::new("cargo").args(["install", "--list"]).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace().last().map(str::to_string)
+    let line = text.lines().find(|l| l.starts_with("evcxr_jupyter v"))?;
+    Some(line.trim_start_matches("evcxr_jupyter v").trim_end_matches(':').to_string())
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
@@ -180,23 +183,20 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).chain(cargo_bin).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
-/// The pinned evcxr_jupyter, reused when the one on PATH has that version.
+/// The pinned evcxr_jupyter, reused when cargo reports that version installed.
 fn ensure_evcxr() -> Result<PathBuf> {
-    if let Some(bin) = find_on_path("evcxr_jupyter")
-        && evcxr_version(&bin).as_deref() == Some(EVCXR_VERSION)
-    {
-        return Ok(bin);
+    if installed_evcxr_version().as_deref() != Some(EVCXR_VERSION) {
+        step(&format!("Installing evcxr_jupyter {EVCXR_VERSION} (cargo install --locked; about 10 minutes on 2 cores)"));
+        let status = Command::new("cargo")
+            .args(["install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION])
+            .status()?;
+        check(status, "cargo install evcxr_jupyter")?;
     }
-    step(&format!("Installing evcxr_jupyter {EVCXR_VERSION} (cargo install --locked; about 10 minutes on 2 cores)"));
-    let status = Command::new("cargo")
-        .args(["install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION])
-        .status()?;
-    check(status, "cargo install evcxr_jupyter")?;
-    let bin = find_on_path("evcxr_jupyter").context("evcxr_jupyter was installed but is not on PATH or in ~/.cargo/bin")?;
-    match evcxr_version(&bin) {
-        Some(v) if v == EVCXR_VERSION => Ok(bin),
-        other => bail!("{} reports version {other:?}, expected {EVCXR_VERSION}", bin.display()),
+    match installed_evcxr_version() {
+        Some(v) if v == EVCXR_VERSION => {}
+        other => bail!("cargo reports evcxr_jupyter {other:?} installed, expected {EVCXR_VERSION}"),
     }
+    find_on_path("evcxr_jupyter").context("evcxr_jupyter was installed but is not on PATH or in ~/.cargo/bin")
 }
 
 /// evcxr uses rust-src for completions and hover; without it the notebooks still run.
@@ -232,6 +232,17 @@ fn ensure_kernel(env: &JupyterEnv, evcxr: &Path) -> Result<()> {
         .env("JUPYTER_PATH", env.root.join(".venv/share/jupyter"))
         .status()?;
     check(status, "evcxr_jupyter --install")
+}
+
+/// JupyterLab settings for this project's Lab only (no news prompt).
+fn ensure_lab_settings(env: &JupyterEnv) -> Result<()> {
+    let wanted = std::fs::read_to_string("tools/jupyter/overrides.json")?;
+    let target = env.root.join(".venv/share/jupyter/lab/settings/overrides.json");
+    if std::fs::read_to_string(&target).ok().as_deref() != Some(wanted.as_str()) {
+        std::fs::create_dir_all(target.parent().expect("has a parent"))?;
+        std::fs::write(&target, wanted)?;
+    }
+    Ok(())
 }
 
 fn all_notebooks() -> Result<Vec<PathBuf>> {
