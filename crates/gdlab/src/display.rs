@@ -79,7 +79,7 @@ impl fmt::Display for ShownScalar {
 
 impl fmt::Debug for ShownScalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -32,8 +32,8 @@ pub fn try_mse<T: Real>(y: &ArrayRef2<T>, y_hat: &ArrayRef2<T>) -> Result<T> {
 }
 
 pub(crate) fn mse_unchecked<T: Real>(y: &ArrayRef2<T>, y_hat: &ArrayRef2<T>) -> T {
-    let squares = ndarray::Zip::from(y).and(y_hat).map_collect(|&a, &b| (a - b) * (a - b));
-    torch_sum(squares.iter().copied()) / T::from_f64_lossy(y.len() as f64)
+    let squares = y.iter().zip(y_hat.iter()).map(|(&a, &b)| (a - b) * (a - b));
+    torch_sum(squares) / T::from_f64_lossy(y.len() as f64)
 }
 
 /// Sums in the order torch's CPU reduction does for short rows: one accumulator per lane of a

@@ -14,6 +14,9 @@ use clap::{Parser, Subcommand};
 
 use xtask::{EVCXR_VERSION, REQUIREMENTS};
 
+/// Seconds a notebook cell may take: generous, since a cold compile of the dependencies takes minutes.
+const CELL_TIMEOUT: u64 = 1200;
+
 #[derive(Parser)]
 #[command(about = "Set up, run and check the gdlab notebooks")]
 struct Cli {
@@ -32,7 +35,7 @@ enum Cmd {
         #[arg(long, default_value = "target/notebooks")]
         out: PathBuf,
         /// Seconds each cell may take; the first cold compile of the dependencies takes minutes.
-        #[arg(long, default_value_t = 1200)]
+        #[arg(long, default_value_t = CELL_TIMEOUT)]
         timeout: u64,
         /// Notebooks to run (default: all of notebooks/*.ipynb).
         notebooks: Vec<PathBuf>,
@@ -67,7 +70,7 @@ fn main() -> Result<()> {
             let env = setup()?;
             ensure_chromium()?;
             if !Path::new("target/notebooks/01_matrix_inverse.html").exists() {
-                run_notebooks(&env, &[], Path::new("target/notebooks"), 1200, &[])?;
+                run_notebooks(&env, &[], Path::new("target/notebooks"), CELL_TIMEOUT, &[])?;
             }
             check(env.python(["tools/browser.py", "screenshots", "docs"]).status()?, "screenshots")
         }
@@ -308,10 +311,10 @@ fn test() -> Result<()> {
 
     let env = setup()?;
     ensure_chromium()?;
-    run_notebooks(&env, &[], Path::new("target/notebooks"), 1200, &[])?;
+    run_notebooks(&env, &[], Path::new("target/notebooks"), CELL_TIMEOUT, &[])?;
     let first = [PathBuf::from("notebooks/01_matrix_inverse.ipynb")];
-    run_notebooks(&env, &["seed=7".into()], Path::new("target/notebooks-seed7"), 1200, &first)?;
-    run_notebooks(&env, &["seed=314".into()], Path::new("target/notebooks-seed314"), 1200, &first)?;
+    run_notebooks(&env, &["seed=7".into()], Path::new("target/notebooks-seed7"), CELL_TIMEOUT, &first)?;
+    run_notebooks(&env, &["seed=314".into()], Path::new("target/notebooks-seed314"), CELL_TIMEOUT, &first)?;
     step("Checks on the executed notebooks, in headless Chromium and in JupyterLab");
     let status = env.python(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tools/tests"]).status()?;
     check(status, "notebook checks (pytest tools/tests)")
