@@ -218,15 +218,23 @@ fn ensure_rust_src() {
     }
 }
 
-/// Registers the `rust` kernel in .venv/share/jupyter, pointing at `evcxr`.
+/// Registers the `rust` kernel in .venv/share/jupyter: evcxr's spec (logos, kernel.js), started
+/// through tools/evcxr_kernel.py so that each kernel builds in a slot under target/evcxr that
+/// outlives it.
 fn ensure_kernel(env: &JupyterEnv, evcxr: &Path) -> Result<()> {
     let spec = env.root.join(".venv/share/jupyter/kernels/rust/kernel.json");
+    let launcher = env.root.join("tools/evcxr_kernel.py");
+    let argv = [env.venv_python(), launcher, evcxr.to_path_buf()]
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .chain(["{connection_file}".to_string()])
+        .collect::<Vec<_>>();
     let current = std::fs::read_to_string(&spec).ok();
-    let points_here = current
+    let current_argv = current
         .as_deref()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .is_some_and(|v| v["argv"][0].as_str() == evcxr.to_str());
-    if points_here {
+        .map(|v| v["argv"].clone());
+    if current_argv == Some(serde_json::json!(argv)) {
         return Ok(());
     }
     step("Registering the rust kernel in .venv/share/jupyter");
@@ -234,7 +242,12 @@ fn ensure_kernel(env: &JupyterEnv, evcxr: &Path) -> Result<()> {
         .arg("--install")
         .env("JUPYTER_PATH", env.root.join(".venv/share/jupyter"))
         .status()?;
-    check(status, "evcxr_jupyter --install")
+    check(status, "evcxr_jupyter --install")?;
+    let mut kernel: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&spec)?)
+        .with_context(|| format!("evcxr_jupyter --install wrote an unreadable {}", spec.display()))?;
+    kernel["argv"] = serde_json::json!(argv);
+    std::fs::write(&spec, serde_json::to_string_pretty(&kernel)? + "\n")?;
+    Ok(())
 }
 
 /// JupyterLab settings for this project's Lab only (no news prompt).
