@@ -50,6 +50,35 @@ def plots_in_exported_page(b, html, screenshot=None):
     return divs, drawn, remote
 
 
+def animation_in_exported_page(b, html):
+    """Find the animated figure of an exported page, check its slider, press play.
+
+    Returns a dict: frames, slider steps, play/pause buttons, and what changed after play.
+    """
+    context = b.new_context(offline=True, viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(pathlib.Path(html).resolve().as_uri(), wait_until="load")
+    page.wait_for_function("() => [...document.querySelectorAll('div.js-plotly-plot')]"
+                           ".some(d => d._transitionData && d._transitionData._frames.length)", timeout=30000)
+    find = "[...document.querySelectorAll('div.js-plotly-plot')].find(d => d._transitionData._frames.length)"
+    before = page.evaluate(f"""() => {{
+        const gd = {find};
+        gd.scrollIntoView();
+        return {{frames: gd._transitionData._frames.length,
+                 sliderSteps: gd.querySelectorAll('.slider-container .slider-step-tick, .slider-container .slider-label').length,
+                 sliderRail: gd.querySelectorAll('.slider-container .slider-rail-rect').length,
+                 buttons: [...gd.querySelectorAll('.updatemenu-button text')].map(t => t.textContent),
+                 z: JSON.stringify(gd.data[0].z), active: gd.layout.sliders[0].active}};
+    }}""")
+    page.locator("div.js-plotly-plot .updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_timeout(2500)
+    after = page.evaluate(f"() => {{ const gd = {find}; return {{z: JSON.stringify(gd.data[0].z), "
+                          "active: gd.layout.sliders[0].active}; }")
+    context.close()
+    return {"frames": before["frames"], "slider_rail": before["sliderRail"], "buttons": before["buttons"],
+            "z_changed": after["z"] != before["z"], "active_before": before["active"], "active_after": after["active"]}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

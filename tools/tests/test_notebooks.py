@@ -179,6 +179,36 @@ def test_nothing_is_fetched_from_the_network(src):
     assert size < 12, f"{src.stem}.html is {size:.1f} MB: plotly.js must be embedded once"
 
 
+RATE = re.compile(r"column (\d): predicted ([\d.]+), measured ([\d.]+)")
+
+
+def test_convergence_rates_agree_with_the_theory_within_5_percent():
+    printed = text_of(cell_with(executed("03_convergence.ipynb"), "rate_comparison("))
+    rates = RATE.findall(printed)
+    assert [r[0] for r in rates] == ["1", "2", "3", "4"], printed
+    for column, predicted, measured in rates:
+        p, m = float(predicted), float(measured)
+        assert abs(m - p) / p < 0.05, f"column {column}: measured {m} against predicted {p}"
+    # The first column is the slowest, as the original's difference matrices show.
+    assert float(rates[0][2]) > max(float(r[2]) for r in rates[1:])
+
+
+def test_divergence_is_reported_as_the_typed_error():
+    nb = executed("03_convergence.ipynb")
+    printed = text_of(cell_with(nb, "let too_fast"))
+    assert re.search(r"gradient descent diverged at step \d+ .*exceeds the stability bound", printed), printed
+    assert plot_outputs(nb), "the diverged losses are plotted"
+
+
+def test_the_animation_has_a_frame_per_step_a_slider_and_play():
+    cell = cell_with(executed("03_convergence.ipynb"), "diff_animation(")
+    (out,) = [o for o in cell.outputs if "data" in o and PLOTLY in o.data]
+    fig = out.data[PLOTLY] if isinstance(out.data[PLOTLY], dict) else json.loads(out.data[PLOTLY])
+    assert len(fig["frames"]) == 100
+    assert len(fig["layout"]["sliders"][0]["steps"]) == 100
+    assert any("Play" in b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"])
+
+
 def comparable(nb):
     """The text and plot data of every output, without per-run ids."""
     out = []
@@ -221,6 +251,14 @@ def test_exported_html_draws_every_plot_offline(chromium, src):
     assert drawn == divs > 0, f"{drawn} of {divs} plots drawn"
     assert not remote, f"requests to the network: {remote[:3]}"
     assert shot.stat().st_size > 10_000
+
+
+def test_the_animation_plays_in_the_exported_page(chromium):
+    got = browser.animation_in_exported_page(chromium, EXECUTED / "03_convergence.html")
+    assert got["frames"] == 100, got
+    assert got["slider_rail"] == 1, f"no slider drawn: {got}"
+    assert any("Play" in b for b in got["buttons"]) and any("Pause" in b for b in got["buttons"]), got
+    assert got["z_changed"] and got["active_after"] > got["active_before"], f"play did not move the frames: {got}"
 
 
 def test_jupyterlab_renders_the_plotly_outputs(chromium):

@@ -86,6 +86,7 @@ pub struct InverseDescent<T: Real> {
     steps: usize,
     record_every: usize,
     patience: usize,
+    tolerance: Option<f64>,
 }
 
 impl<T: Real> InverseDescent<T> {
@@ -99,6 +100,7 @@ impl<T: Real> InverseDescent<T> {
             steps: 100,
             record_every: 20,
             patience: 10,
+            tolerance: None,
         }
     }
 
@@ -149,6 +151,13 @@ impl<T: Real> InverseDescent<T> {
     /// and exceeds the first loss (default 10). A non-finite loss always stops the run.
     pub fn divergence_patience(mut self, steps: usize) -> Self {
         self.patience = steps;
+        self
+    }
+
+    /// Stop early, at the first step whose loss is at most `tolerance`; the step is
+    /// [`History::converged_at`]. [`run`](Self::run) rejects a tolerance that is not finite and ≥ 0.
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        self.tolerance = Some(tolerance);
         self
     }
 
@@ -204,11 +213,19 @@ impl<T: Real> InverseDescent<T> {
                 expected: "at least 1",
             });
         }
+        if let Some(tol) = self.tolerance.filter(|t| !(t.is_finite() && *t >= 0.0)) {
+            return Err(GdlabError::InvalidParameter {
+                name: "tolerance",
+                value: tol.to_string(),
+                expected: "a finite loss >= 0",
+            });
+        }
         let rates = self.rates()?;
 
         let mut losses = Vec::with_capacity(rates.len());
         let mut snapshots = Vec::new();
         let mut growing = 0;
+        let mut converged_at = None;
         for (step, &lr) in rates.iter().enumerate() {
             if step % self.record_every == 0 {
                 snapshots.push(Snapshot { step, loss: T::nan(), diff: &x.dot(&self.m) - &target });
@@ -232,8 +249,13 @@ impl<T: Real> InverseDescent<T> {
                     losses: losses.iter().map(|l| l.as_f64()).collect(),
                 });
             }
+            if self.tolerance.is_some_and(|t| loss.as_f64() <= t) {
+                converged_at = Some(step);
+                break;
+            }
         }
-        Ok(History { losses, snapshots, x, lrs: rates, bound })
+        let lrs = rates[..losses.len()].to_vec();
+        Ok(History { losses, snapshots, x, lrs, bound, converged_at })
     }
 }
 
@@ -261,6 +283,9 @@ pub struct History<T> {
     pub lrs: Vec<f64>,
     /// The stability bound `N / λ_max(M·Mᵀ)` of the run's M.
     pub bound: f64,
+    /// The first step whose loss was at most the [`tolerance`](InverseDescent::tolerance), if
+    /// one was set and reached; the run stopped there.
+    pub converged_at: Option<usize>,
 }
 
 impl<T: Real> History<T> {

@@ -88,6 +88,16 @@ pub enum GdlabError {
     },
 }
 
+impl GdlabError {
+    /// The losses up to the step where a run diverged, for [`GdlabError::Diverged`]; `None` otherwise.
+    pub fn losses(&self) -> Option<&[f64]> {
+        match self {
+            GdlabError::Diverged { losses, .. } => Some(losses),
+            _ => None,
+        }
+    }
+}
+
 /// `Result` with [`GdlabError`].
 pub type Result<T, E = GdlabError> = std::result::Result<T, E>;
 

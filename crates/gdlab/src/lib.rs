@@ -54,6 +54,7 @@
 //! ([`mse`], [`mse_grad`]) panic with a clear message instead and have `try_` twins.
 #![warn(missing_docs)]
 
+pub mod convergence;
 pub mod descent;
 pub mod display;
 pub mod error;
@@ -69,6 +70,10 @@ pub use ndarray_rand;
 pub use plotly;
 pub use polars;
 
+pub use convergence::{
+    ConditioningCase, RateComparison, SweepPoint, conditioning_frame, conditioning_study, hilbert, log_space, lr_sweep,
+    predicted_rates, predicted_steps, rate_comparison, seed_losses, with_condition_number,
+};
 pub use descent::{History, InverseDescent, LearningRate, Snapshot, gradient_step, lesson_lr};
 pub use display::{Shown, ShownScalar, show, show_decimals, show_int, show_scalar};
 pub use error::{GdlabError, Result};
@@ -76,7 +81,8 @@ pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix}
 pub use linalg::{condition_number, inverse, stability_bound};
 pub use loss::{mse, mse_grad, try_mse, try_mse_grad};
 pub use plot::{
-    Figure, Report, bar_chart, count_heatmap, diff_heatmap, diff_heatmaps, line_chart, loss_line, losses_frame,
+    Figure, Report, bar_chart, conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps,
+    line_chart, loss_curve, loss_line, loss_lines, losses_frame, rate_figure, sweep_figure,
 };
 pub use real::Real;
 pub use rng::{TorchRng, TorchUniform};

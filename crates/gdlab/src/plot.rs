@@ -9,12 +9,17 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ndarray::{ArrayRef2, ArrayView2};
-use plotly::common::{ColorScale, ColorScalePalette, Mode, Title};
-use plotly::layout::{Axis, AxisType, GridPattern, Layout, LayoutGrid};
-use plotly::{Bar, HeatMap, Plot, Scatter};
+use ndarray::{Array2, ArrayRef2, ArrayView2};
+use plotly::common::{Anchor, ColorScale, ColorScalePalette, DashType, Line, Mode, Pad, Title};
+use plotly::layout::update_menu::{ButtonBuilder, UpdateMenu, UpdateMenuDirection, UpdateMenuType};
+use plotly::layout::{
+    Animation, AnimationMode, AnimationOptions, Annotation, Axis, AxisType, Frame, FrameSettings, GridPattern, Layout,
+    LayoutGrid, Shape, ShapeLine, ShapeType, Slider, SliderCurrentValue, SliderStepBuilder, TransitionSettings,
+};
+use plotly::{Bar, HeatMap, Plot, Scatter, Traces};
 use polars::prelude::{Column, DataFrame, DataType};
 
+use crate::convergence::{ConditioningCase, RateComparison, SweepPoint};
 use crate::descent::History;
 use crate::error::{GdlabError, Result};
 use crate::real::Real;
@@ -347,4 +352,219 @@ pub fn count_heatmap(title: &str, counts: &ArrayRef2<i32>, labels: &[String]) ->
             .height(420),
     );
     Figure::new(plot, 440)
+}
+
+/// Every numeric column of a DataFrame but `step` as a line against `step`, on a log-scale
+/// y axis: e.g. the loss curves of [`seed_losses`](crate::seed_losses).
+///
+/// # Errors
+/// [`GdlabError::Frame`] if the frame has no `step` column or a column is not numeric.
+pub fn loss_lines(df: &DataFrame, title: &str) -> Result<Figure> {
+    let x = f64_column(df, "step")?;
+    let mut plot = Plot::new();
+    for name in df.get_column_names().iter().filter(|n| n.as_str() != "step") {
+        let y = f64_column(df, name.as_str())?;
+        plot.add_trace(Scatter::new(x.clone(), y).mode(Mode::Lines).name(name.as_str()).opacity(0.7));
+    }
+    plot.set_layout(
+        Layout::new()
+            .title(Title::with_text(title))
+            .x_axis(Axis::new().title(Title::with_text("step")))
+            .y_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("loss")))
+            .height(440),
+    );
+    Ok(Figure::new(plot, 460))
+}
+
+/// Measured `‖E·v‖` per step for each direction (solid) against the prediction
+/// `‖E₀·v‖·rᵏ` (dashed), on a log scale: one colour per direction.
+pub fn rate_figure(cmp: &RateComparison) -> Figure {
+    const COLOURS: [&str; 8] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+    let mut plot = Plot::new();
+    for (i, norms) in cmp.norms.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let label = format!("λ = {:.4}", cmp.lambdas[i]);
+        let steps: Vec<f64> = (0..norms.len()).map(|k| k as f64).collect();
+        let predicted: Vec<f64> = steps.iter().map(|&k| norms[0] * cmp.predicted[i].powf(k)).collect();
+        plot.add_trace(
+            Scatter::new(steps.clone(), norms.clone())
+                .mode(Mode::LinesMarkers)
+                .name(format!("{label}: measured, rate {:.4}", cmp.measured[i]))
+                .line(Line::new().color(colour))
+                .marker(plotly::common::Marker::new().size(4).color(colour)),
+        );
+        plot.add_trace(
+            Scatter::new(steps, predicted)
+                .mode(Mode::Lines)
+                .name(format!("{label}: predicted, rate {:.4}", cmp.predicted[i]))
+                .line(Line::new().color(colour).dash(DashType::Dash)),
+        );
+    }
+    let (lo, hi) = cmp.norms.iter().flatten().filter(|v| **v > 0.0).fold((f64::MAX, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
+    plot.set_layout(
+        Layout::new()
+            .title(Title::with_text("Each direction of the error shrinks at its own rate"))
+            .x_axis(Axis::new().title(Title::with_text("step")))
+            .y_axis(
+                Axis::new()
+                    .type_(AxisType::Log)
+                    .title(Title::with_text("‖(X·M − I)·v‖"))
+                    .range(vec![lo.max(hi * 1e-12).log10() - 0.5, hi.log10() + 0.5]),
+            )
+            .height(480),
+    );
+    Figure::new(plot, 500)
+}
+
+/// Final loss against learning rate on log axes, runs that diverged marked apart, and the
+/// stability bound drawn as a vertical line.
+pub fn sweep_figure(points: &[SweepPoint], bound: f64) -> Figure {
+    let (ok, bad): (Vec<&SweepPoint>, Vec<&SweepPoint>) = points.iter().partition(|p| p.diverged_at.is_none());
+    let xy = |ps: &[&SweepPoint]| (ps.iter().map(|p| p.lr).collect::<Vec<_>>(), ps.iter().map(|p| p.final_loss).collect::<Vec<_>>());
+    let mut plot = Plot::new();
+    let (x, y) = xy(&ok);
+    plot.add_trace(Scatter::new(x, y).mode(Mode::LinesMarkers).name("converging: loss after the last step"));
+    let (x, y) = xy(&bad);
+    plot.add_trace(
+        Scatter::new(x, y)
+            .mode(Mode::Markers)
+            .name("diverged: loss where the run stopped")
+            .marker(plotly::common::Marker::new().size(10).symbol(plotly::common::MarkerSymbol::X).color("#d62728")),
+    );
+    let line = Shape::new()
+        .shape_type(ShapeType::Line)
+        .x_ref("x")
+        .y_ref("paper")
+        .x0(bound)
+        .x1(bound)
+        .y0(0)
+        .y1(1)
+        .line(ShapeLine::new().color("#444").dash(DashType::Dash));
+    let note = Annotation::new()
+        .x(bound)
+        .y(1.0)
+        .x_ref("x")
+        .y_ref("paper")
+        .text(format!("bound N/λ_max = {bound:.4}"))
+        .show_arrow(false)
+        .x_anchor(Anchor::Right)
+        .y_anchor(Anchor::Top);
+    plot.set_layout(
+        Layout::new()
+            .title(Title::with_text("Final loss against the learning rate"))
+            .x_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("learning rate")))
+            .y_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("loss")))
+            .shapes(vec![line])
+            .annotations(vec![note])
+            .height(440),
+    );
+    Figure::new(plot, 460)
+}
+
+/// An animated heatmap of `X·M − I`, one frame per snapshot of the run, with a slider to
+/// scrub through the steps and a play button. One colour scale serves every frame.
+pub fn diff_animation<T: Real>(history: &History<T>) -> Figure {
+    let diffs: Vec<Array2<f64>> = history.snapshots.iter().map(|s| s.diff.mapv(Real::as_f64)).collect();
+    let reach = diffs.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+    let reach = if reach > 0.0 && reach.is_finite() { reach } else { 1.0 };
+    let heat = |d: &Array2<f64>| {
+        let (rows, cols) = d.dim();
+        HeatMap::new((0..cols).collect::<Vec<_>>(), (0..rows).collect::<Vec<_>>(), rows_of(d.view()))
+            .zmin(-reach)
+            .zmid(0.0)
+            .zmax(reach)
+            .color_scale(ColorScale::Palette(ColorScalePalette::RdBu))
+            .reverse_scale(true)
+            .hover_template("row %{y}, col %{x}<br>%{z:.4f}<extra></extra>")
+    };
+    let mut plot = Plot::new();
+    let Some(first) = diffs.first() else {
+        return Figure::new(plot, 480);
+    };
+    plot.add_trace(heat(first));
+    let mut steps = Vec::with_capacity(diffs.len());
+    for (snap, d) in history.snapshots.iter().zip(&diffs) {
+        let name = snap.step.to_string();
+        let mut data = Traces::new();
+        data.push(heat(d));
+        plot.add_frame(Frame::new().name(name.clone()).data(data));
+        let jump = Animation::frames(vec![name.clone()]).options(
+            AnimationOptions::new()
+                .mode(AnimationMode::Immediate)
+                .frame(FrameSettings::new().duration(0).redraw(true))
+                .transition(TransitionSettings::new().duration(0)),
+        );
+        steps.push(SliderStepBuilder::new().label(&name).value(name.as_str()).animation(jump).build().expect("a valid slider step"));
+    }
+    let play = Animation::all_frames().options(
+        AnimationOptions::new()
+            .mode(AnimationMode::Immediate)
+            .fromcurrent(true)
+            .frame(FrameSettings::new().duration(80).redraw(true))
+            .transition(TransitionSettings::new().duration(0)),
+    );
+    let buttons = vec![
+        ButtonBuilder::new().label("▶ Play").animation(play).build().expect("a valid button"),
+        ButtonBuilder::new().label("❚❚ Pause").animation(Animation::pause()).build().expect("a valid button"),
+    ];
+    let rows = first.nrows();
+    plot.set_layout(
+        Layout::new()
+            .title(Title::with_text("X·M − I, step by step"))
+            .y_axis(Axis::new().range(vec![rows as f64 - 0.5, -0.5]).dtick(1.0))
+            .x_axis(Axis::new().dtick(1.0))
+            .height(480)
+            .update_menus(vec![
+                UpdateMenu::new()
+                    .ty(UpdateMenuType::Buttons)
+                    .direction(UpdateMenuDirection::Left)
+                    .buttons(buttons)
+                    .x(0.0)
+                    .y(0.0)
+                    .x_anchor(Anchor::Left)
+                    .y_anchor(Anchor::Top)
+                    .pad(Pad::new(60, 0, 0)),
+            ])
+            .sliders(vec![
+                Slider::new()
+                    .active(0)
+                    .steps(steps)
+                    .x(0.2)
+                    .length(0.8)
+                    .y(0.0)
+                    .y_anchor(Anchor::Top)
+                    .pad(Pad::new(50, 0, 0))
+                    .current_value(SliderCurrentValue::new().prefix("step ").visible(true)),
+            ]),
+    );
+    Figure::new(plot, 560)
+}
+
+/// One loss curve on a log-scale y axis, e.g. the losses a diverged run left
+/// ([`GdlabError::losses`]).
+pub fn loss_curve(title: &str, losses: &[f64]) -> Figure {
+    let steps: Vec<f64> = (0..losses.len()).map(|k| k as f64).collect();
+    line_chart(title, &steps, &[("loss", losses.to_vec())], false, true)
+}
+
+/// Steps to reach the tolerance against the condition number, measured and predicted, on
+/// log axes. Runs that hit the step cap are left out of the measured line.
+pub fn conditioning_figure(cases: &[ConditioningCase]) -> Figure {
+    let x: Vec<f64> = cases.iter().map(|c| c.condition).collect();
+    let measured: Vec<f64> = cases.iter().map(|c| c.steps.map_or(f64::NAN, |s| s as f64)).collect();
+    let predicted: Vec<f64> = cases.iter().map(|c| c.predicted_steps.map_or(f64::NAN, |s| s as f64)).collect();
+    let mut fig = line_chart(
+        "Steps to reach the tolerance against the condition number κ",
+        &x,
+        &[("measured", measured), ("predicted", predicted)],
+        true,
+        true,
+    );
+    let layout = fig.plot().layout().clone();
+    fig.plot_mut().set_layout(
+        layout
+            .x_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("condition number κ")))
+            .y_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("steps"))),
+    );
+    fig
 }

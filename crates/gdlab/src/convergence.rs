@@ -1,0 +1,314 @@
+//! Why gradient descent finds the inverse, how fast, and when it fails: the theory next to
+//! measured runs.
+//!
+//! For `loss = mean((X·M − I)²)` with N elements, one step maps the error `E = X·M − I` to
+//! `E·(I − (2·lr/N)·MᵀM)`. Along an eigenvector v of MᵀM with eigenvalue λ, `‖E·v‖` shrinks by
+//! `|1 − 2·lr·λ/N|` per step. For a diagonal M the eigenvectors are the columns, so each
+//! column of E has its own rate, set by its diagonal entry.
+
+use nalgebra::DMatrix;
+use ndarray::{Array2, ArrayRef2};
+use polars::prelude::{Column, DataFrame};
+
+use crate::descent::{History, InverseDescent};
+use crate::error::{GdlabError, Result};
+use crate::linalg::{condition_number, inverse, stability_bound};
+use crate::real::Real;
+use crate::rng::TorchRng;
+
+/// The eigen-directions of MᵀM, λ ascending: (λ, unit eigenvector) pairs.
+fn directions<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<(f64, Vec<f64>)>> {
+    stability_bound(m)?; // validates: square, non-empty
+    let a = DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]].as_f64());
+    let eig = (a.transpose() * &a).symmetric_eigen();
+    let mut dirs: Vec<(f64, Vec<f64>)> =
+        eig.eigenvalues.iter().zip(eig.eigenvectors.column_iter()).map(|(&l, v)| (l, v.iter().copied().collect())).collect();
+    dirs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(dirs)
+}
+
+/// The per-step factor `|1 − 2·lr·λ/N|` of each eigenvalue λ of MᵀM, λ ascending.
+///
+/// Returns `(λ, factor)` pairs. A factor below 1 shrinks that direction of the error; the run
+/// converges when every factor is below 1, i.e. `lr < N/λ_max`.
+///
+/// # Errors
+/// As [`stability_bound`]: M must be square and non-empty.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let m = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
+/// let rates = predicted_rates(&m, 0.5)?;
+/// assert_eq!(rates[0], (1.0, 1.0 - 2.0 * 0.5 * 1.0 / 16.0)); // column 1: 0.9375
+/// assert_eq!(rates[3].1, 0.0);                                 // column 4 is done in one step
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
+pub fn predicted_rates<T: Real>(m: &ArrayRef2<T>, lr: f64) -> Result<Vec<(f64, f64)>> {
+    let n = m.len() as f64;
+    Ok(directions(m)?.into_iter().map(|(l, _)| (l, (1.0 - 2.0 * lr * l / n).abs())).collect())
+}
+
+/// Predicted and measured rates of one run, direction by direction (λ ascending).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateComparison {
+    /// The eigenvalues λ of MᵀM, ascending.
+    pub lambdas: Vec<f64>,
+    /// `|1 − 2·lr·λ/N|` for each λ.
+    pub predicted: Vec<f64>,
+    /// The measured per-step factor: the geometric mean of `‖E_{k+1}·v‖ / ‖E_k·v‖` while
+    /// `‖E_k·v‖` stays above the round-off floor.
+    pub measured: Vec<f64>,
+    /// `‖E_k·v‖` at every step k, for each direction.
+    pub norms: Vec<Vec<f64>>,
+    /// The steps each measurement used.
+    pub steps_used: Vec<usize>,
+}
+
+impl RateComparison {
+    /// The largest `|measured − predicted| / predicted` over the directions.
+    pub fn max_relative_error(&self) -> f64 {
+        self.predicted.iter().zip(&self.measured).map(|(p, m)| ((m - p) / p).abs()).fold(0.0, f64::max)
+    }
+}
+
+/// Measures the rate of each direction of the error in `history` and sets it next to the theory.
+///
+/// The run must have a snapshot at every step (`record_every(1)`) and one constant learning
+/// rate. A direction is measured over the steps where `‖E·v‖` is above `10⁴·ε` of `T`, since
+/// below that round-off, not the step, sets what is left.
+///
+/// # Errors
+/// [`GdlabError::InvalidParameter`] if snapshots are missing or the rate changes;
+/// as [`stability_bound`] for M.
+pub fn rate_comparison<T: Real>(history: &History<T>, m: &ArrayRef2<T>) -> Result<RateComparison> {
+    let every_step = history.snapshots.iter().enumerate().all(|(k, s)| s.step == k);
+    if !every_step || history.snapshots.len() < 2 {
+        return Err(GdlabError::InvalidParameter {
+            name: "record_every",
+            value: "a run without a snapshot at every step".into(),
+            expected: "a run with record_every(1) and at least 2 steps",
+        });
+    }
+    let lr = history.lrs[0];
+    if history.lrs.iter().any(|&r| r != lr) {
+        return Err(GdlabError::InvalidParameter {
+            name: "lr",
+            value: "a schedule that changes".into(),
+            expected: "one constant learning rate",
+        });
+    }
+    let n = m.len() as f64;
+    let floor = 1e4 * T::epsilon().as_f64();
+    let mut out = RateComparison {
+        lambdas: vec![],
+        predicted: vec![],
+        measured: vec![],
+        norms: vec![],
+        steps_used: vec![],
+    };
+    for (lambda, v) in directions(m)? {
+        let norms: Vec<f64> = history
+            .snapshots
+            .iter()
+            .map(|s| {
+                s.diff.rows().into_iter().map(|row| row.iter().zip(&v).map(|(e, vi)| e.as_f64() * vi).sum::<f64>().powi(2)).sum::<f64>().sqrt()
+            })
+            .collect();
+        let used = norms.iter().skip(1).take_while(|&&x| x > floor).count();
+        let measured = if used == 0 { f64::NAN } else { (norms[used] / norms[0]).powf(1.0 / used as f64) };
+        out.lambdas.push(lambda);
+        out.predicted.push((1.0 - 2.0 * lr * lambda / n).abs());
+        out.measured.push(measured);
+        out.norms.push(norms);
+        out.steps_used.push(used);
+    }
+    Ok(out)
+}
+
+/// One learning rate of a sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPoint {
+    /// The learning rate.
+    pub lr: f64,
+    /// The last loss: after all steps, or where the run was stopped for diverging.
+    pub final_loss: f64,
+    /// The step at which the run diverged, if it did.
+    pub diverged_at: Option<usize>,
+}
+
+/// Runs `descent` once per learning rate. A run that diverges is a point too, not an error.
+///
+/// # Errors
+/// Any error of [`InverseDescent::run`] other than [`GdlabError::Diverged`], e.g. an invalid lr.
+pub fn lr_sweep<T: Real>(descent: &InverseDescent<T>, lrs: &[f64]) -> Result<Vec<SweepPoint>> {
+    lrs.iter()
+        .map(|&lr| match descent.clone().lr(lr).run() {
+            Ok(h) => Ok(SweepPoint { lr, final_loss: h.final_loss().as_f64(), diverged_at: None }),
+            Err(GdlabError::Diverged { step, losses, .. }) => {
+                Ok(SweepPoint { lr, final_loss: *losses.last().unwrap_or(&f64::NAN), diverged_at: Some(step) })
+            }
+            Err(e) => Err(e),
+        })
+        .collect()
+}
+
+/// `n` learning rates spaced evenly on a log scale from `low` to `high`, both included.
+///
+/// # Errors
+/// [`GdlabError::InvalidParameter`] unless `0 < low < high` and `n ≥ 2`.
+pub fn log_space(low: f64, high: f64, n: usize) -> Result<Vec<f64>> {
+    if !(low > 0.0 && high > low && high.is_finite()) || n < 2 {
+        return Err(GdlabError::InvalidParameter {
+            name: "log_space",
+            value: format!("({low}, {high}, {n})"),
+            expected: "0 < low < high and at least 2 points",
+        });
+    }
+    let (a, b) = (low.ln(), high.ln());
+    Ok((0..n).map(|i| (a + (b - a) * i as f64 / (n - 1) as f64).exp()).collect())
+}
+
+/// The loss curves of one run per seed, as a DataFrame: `step`, then one column per seed
+/// named `seed S`.
+///
+/// # Errors
+/// As [`InverseDescent::run`].
+pub fn seed_losses<T: Real>(descent: &InverseDescent<T>, seeds: &[u64]) -> Result<DataFrame> {
+    let mut columns = Vec::with_capacity(seeds.len() + 1);
+    let mut height = 0;
+    for &seed in seeds {
+        let h = descent.clone().seed(seed).run()?;
+        height = h.losses.len();
+        let losses: Vec<f64> = h.losses.iter().map(|l| l.as_f64()).collect();
+        columns.push(Column::new(format!("seed {seed}").into(), losses));
+    }
+    columns.insert(0, Column::new("step".into(), (0..height as u32).collect::<Vec<u32>>()));
+    Ok(DataFrame::new(height, columns)?)
+}
+
+/// The n×n Hilbert matrix `1/(i + j + 1)`: invertible, and ill-conditioned fast as n grows.
+pub fn hilbert(n: usize) -> Array2<f64> {
+    Array2::from_shape_fn((n, n), |(i, j)| 1.0 / (i + j + 1) as f64)
+}
+
+/// A symmetric n×n matrix `Q·diag(σ)·Qᵀ` with singular values spaced evenly on a log scale
+/// from 1 down to `1/condition`, so its condition number is `condition`. Q is a random
+/// rotation, drawn from `torch.manual_seed(seed)`.
+///
+/// # Errors
+/// [`GdlabError::InvalidParameter`] unless `n ≥ 1` and `condition ≥ 1` is finite.
+pub fn with_condition_number(n: usize, condition: f64, seed: u64) -> Result<Array2<f64>> {
+    if n == 0 || !(condition >= 1.0 && condition.is_finite()) {
+        return Err(GdlabError::InvalidParameter {
+            name: "with_condition_number",
+            value: format!("(n = {n}, condition = {condition})"),
+            expected: "n >= 1 and a finite condition number >= 1",
+        });
+    }
+    let r: Array2<f64> = TorchRng::manual_seed(seed).rand((n, n));
+    let q = DMatrix::from_fn(n, n, |i, j| r[[i, j]] - 0.5).qr().q();
+    let sigma = |k: usize| if n == 1 { 1.0 } else { condition.powf(-(k as f64) / (n - 1) as f64) };
+    let s = DMatrix::from_fn(n, n, |i, j| if i == j { sigma(i) } else { 0.0 });
+    let m = &q * s * q.transpose();
+    Ok(Array2::from_shape_fn((n, n), |(i, j)| m[(i, j)]))
+}
+
+/// The step at which the loss of a run from X₀ first reaches `tolerance`, from the theory:
+/// `loss_k = Σ ‖E₀·v‖²·r^{2k} / N` over the directions. `None` if it never does.
+///
+/// # Errors
+/// As [`predicted_rates`]; [`GdlabError::ShapeMismatch`] if X₀ is not M's shape.
+pub fn predicted_steps<T: Real>(m: &ArrayRef2<T>, x0: &ArrayRef2<T>, lr: f64, tolerance: f64) -> Result<Option<u64>> {
+    crate::error::ensure_shape("X₀ (it must have M's shape)", m.shape(), x0.shape())?;
+    let n = m.len() as f64;
+    let e0 = x0.dot(m) - Array2::<T>::eye(m.nrows());
+    let parts: Vec<(f64, f64)> = directions(m)?
+        .into_iter()
+        .map(|(l, v)| {
+            let weight: f64 =
+                e0.rows().into_iter().map(|row| row.iter().zip(&v).map(|(e, vi)| e.as_f64() * vi).sum::<f64>().powi(2)).sum();
+            (weight / n, (1.0 - 2.0 * lr * l / n).abs())
+        })
+        .collect();
+    let loss_at = |k: f64| parts.iter().map(|(w, r)| w * r.powf(2.0 * k)).sum::<f64>();
+    if loss_at(0.0) <= tolerance {
+        return Ok(Some(0));
+    }
+    // The loss falls monotonically when every rate is below 1: bisect on k.
+    let (mut lo, mut hi) = (0u64, 1u64);
+    while loss_at(hi as f64) > tolerance {
+        if hi > 1 << 50 {
+            return Ok(None);
+        }
+        lo = hi;
+        hi *= 2;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if loss_at(mid as f64) > tolerance { lo = mid } else { hi = mid }
+    }
+    Ok(Some(hi))
+}
+
+/// One matrix of a conditioning study.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConditioningCase {
+    /// Its name, e.g. "Hilbert 3".
+    pub name: String,
+    /// The 2-norm condition number.
+    pub condition: f64,
+    /// The learning rate used: half the stability bound, which clears the stiffest direction
+    /// in one step and leaves the slowest at `1 − λ_min/λ_max = 1 − 1/κ²` per step.
+    pub lr: f64,
+    /// Steps until the loss first reached the tolerance, if it did within the cap.
+    pub steps: Option<usize>,
+    /// The same, predicted by [`predicted_steps`].
+    pub predicted_steps: Option<u64>,
+    /// `max |X − inverse(M)|` at the end of the run.
+    pub max_error_vs_inverse: f64,
+}
+
+/// Runs gradient descent from zero on each matrix until the loss reaches `tolerance` or
+/// `max_steps` pass, at half the stability bound, and compares with [`inverse`].
+///
+/// # Errors
+/// As [`inverse`] (a singular matrix) and [`InverseDescent::run`].
+pub fn conditioning_study(cases: &[(String, Array2<f64>)], tolerance: f64, max_steps: usize) -> Result<Vec<ConditioningCase>> {
+    cases
+        .iter()
+        .map(|(name, m)| {
+            let exact = inverse(m)?;
+            let lr = 0.5 * stability_bound(m)?;
+            let run = InverseDescent::new(m).lr(lr).steps(max_steps).record_every(usize::MAX).tolerance(tolerance).run()?;
+            let max_error = (&run.x - &exact).iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            Ok(ConditioningCase {
+                name: name.clone(),
+                condition: condition_number(m)?,
+                lr,
+                steps: run.converged_at,
+                predicted_steps: predicted_steps(m, &Array2::zeros(m.dim()), lr, tolerance)?,
+                max_error_vs_inverse: max_error,
+            })
+        })
+        .collect()
+}
+
+/// A conditioning study as a DataFrame, one row per matrix (missing steps are null).
+///
+/// # Errors
+/// [`GdlabError::Frame`] only if polars rejects the columns.
+pub fn conditioning_frame(cases: &[ConditioningCase]) -> Result<DataFrame> {
+    let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
+    let df = DataFrame::new(
+        cases.len(),
+        vec![
+            Column::new("matrix".into(), cases.iter().map(|c| c.name.clone()).collect::<Vec<_>>()),
+            col("condition", cases.iter().map(|c| c.condition).collect()),
+            col("lr", cases.iter().map(|c| c.lr).collect()),
+            Column::new("steps".into(), cases.iter().map(|c| c.steps.map(|s| s as u64)).collect::<Vec<_>>()),
+            Column::new("predicted".into(), cases.iter().map(|c| c.predicted_steps).collect::<Vec<_>>()),
+            col("max |X − inverse|", cases.iter().map(|c| c.max_error_vs_inverse).collect()),
+        ],
+    )?;
+    Ok(df)
+}
