@@ -110,6 +110,28 @@ def original_loop():
             "snapshots": snapshots, "final_x": values(random_inverse)}
 
 
+def descent_run(m_rows, seed, lr, steps, every, dtype):
+    """The same loop for any square M and dtype: what `gdlab descend --matrix … [--f64]` reproduces."""
+    M = torch.tensor(m_rows, dtype=dtype)
+    n = M.shape[0]
+    Y_true = torch.eye(n, dtype=dtype)
+    torch.manual_seed(seed)
+    X = torch.nn.Parameter(torch.rand(size=[n, n], dtype=dtype))
+    losses, snapshots = [], []
+    for t in range(steps):
+        loss = mse(Y_true, X @ M)
+        loss.backward()
+        losses.append(float(loss))
+        if t % every == 0:
+            diff = (X @ M).detach().numpy() - Y_true.numpy()
+            snapshots.append({"step": t, "loss": float(loss), "diff": [float(v) for v in diff.reshape(-1)]})
+        with torch.no_grad():
+            X.sub_(lr * X.grad)
+            X.grad.zero_()
+    return {"m": m_rows, "seed": seed, "lr": lr, "steps": steps, "every": every, "dtype": str(dtype).split(".")[1],
+            "losses": losses, "snapshots": snapshots, "final_x": values(X)}
+
+
 def main():
     data = {
         "torch_version": torch.__version__,
@@ -118,6 +140,14 @@ def main():
         "indicator": indicator_cases(),
         "grad": grad_cases(),
         "original_loop": original_loop(),
+        "runs": [
+            # The lesson's loop in float64 (`gdlab descend --f64`).
+            descent_run([[1., 0, 0, 0], [0, 2., 0, 0], [0, 0, 3., 0], [0, 0, 0, 4.]], 314,
+                        float(np.log(10 ** 0.2)), 100, 20, torch.float64),
+            # A dense symmetric M from a CSV file (`gdlab descend --matrix`).
+            descent_run([[2., 1., 0.], [1., 3., 1.], [0., 1., 4.]], 7, 0.3, 60, 10, torch.float32),
+            descent_run([[2., 1., 0.], [1., 3., 1.], [0., 1., 4.]], 7, 0.3, 60, 10, torch.float64),
+        ],
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1) + "\n")

@@ -196,6 +196,14 @@ impl<T: Real> InverseDescent<T> {
     /// [`GdlabError::InvalidParameter`] for 0 steps or `record_every` 0.
     /// During the run: [`GdlabError::Diverged`], with the bound and the losses so far.
     pub fn run(&self) -> Result<History<T>> {
+        self.run_with(|_, _| {})
+    }
+
+    /// [`run`](Self::run), calling `on_step(step, loss)` after every step: e.g. for a progress bar.
+    ///
+    /// # Errors
+    /// As [`run`](Self::run).
+    pub fn run_with(&self, mut on_step: impl FnMut(usize, T)) -> Result<History<T>> {
         let bound = self.stability_bound()?;
         let n = self.m.nrows();
         let target = self.target.clone().unwrap_or_else(|| Array2::eye(n));
@@ -239,6 +247,7 @@ impl<T: Real> InverseDescent<T> {
                 _ => 0,
             };
             losses.push(loss);
+            on_step(step, loss);
             let runaway = self.patience > 0 && growing >= self.patience && loss > losses[0];
             if !loss.is_finite() || runaway {
                 return Err(GdlabError::Diverged {

@@ -1,0 +1,195 @@
+//! The `gdlab` binary against the PyTorch fixtures of crates/gdlab/tests/fixtures/torch.json
+//! (written by tools/make_fixtures.py from real torch).
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixtures() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../gdlab/tests/fixtures/torch.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn gdlab(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("gdlab").unwrap().args(args).output().unwrap()
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let out = gdlab(args);
+    assert!(out.status.success(), "gdlab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn flat(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(flat).collect(),
+        v => vec![v.as_f64().unwrap()],
+    }
+}
+
+/// One line on stderr, exit code `code`, no panic.
+fn fails_with(args: &[&str], code: i32, needle: &str) {
+    let out = gdlab(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "gdlab {args:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("gdlab: error: ") && stderr.contains(needle), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn descend_json_is_the_original_loop_bit_for_bit() {
+    // manual_seed(314); random_inverse = torch.nn.Parameter(torch.rand(size=[4,4]))
+    // for t, lr in enumerate(lrs): update(lr)     # lrs = np.log(np.logspace(2e-1, 2e-1, 100))
+    let want = &fixtures()["original_loop"];
+    let got = json_of(&["descend", "--seed", "314", "--diag", "1,2,3,4", "--steps", "100", "--every", "20", "--json"]);
+    assert_eq!(got["dtype"], "float32");
+    assert_eq!(flat(&got["losses"]), flat(&want["losses"]));
+    let snaps = got["snapshots"].as_array().unwrap();
+    assert_eq!(snaps.len(), 5);
+    for (g, w) in snaps.iter().zip(want["snapshots"].as_array().unwrap()) {
+        assert_eq!(g["step"], w["step"]);
+        assert_eq!(g["loss"].as_f64(), w["loss"].as_f64());
+        assert_eq!(flat(&g["diff"]), flat(&w["diff"]));
+    }
+    assert_eq!(flat(&got["x"]), flat(&want["final_x"]));
+}
+
+#[test]
+fn descend_prints_the_notebooks_table() {
+    // print(t, ':', loss); print(Diff) with np.set_printoptions(... "{0:0.2f}" ...)
+    let out = gdlab(&["descend"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5 * 5);
+    assert_eq!(lines[0], "0 : 1.6650");
+    assert_eq!(lines[1], "[[-0.28  1.26  2.00  1.35]");
+    assert_eq!(lines[5], "20 : 0.0054");
+    assert_eq!(lines[7], " [ 0.26 -0.00  0.00  0.00]");
+}
+
+#[test]
+fn descend_f64_matches_torch_float64() {
+    // X = torch.nn.Parameter(torch.rand(size=[4, 4], dtype=torch.float64)), same loop
+    let want = &fixtures()["runs"][0];
+    assert_eq!(want["dtype"], "float64");
+    let got = json_of(&["descend", "--f64", "--json"]);
+    assert_eq!(got["dtype"], "float64");
+    assert_eq!(flat(&got["losses"]), flat(&want["losses"]));
+    assert_eq!(flat(&got["x"]), flat(&want["final_x"]));
+}
+
+#[test]
+fn descend_reads_a_csv_matrix() {
+    // M = [[2,1,0],[1,3,1],[0,1,4]]; manual_seed(7); 60 steps at lr 0.3, snapshots every 10
+    let dir = std::env::temp_dir().join(format!("gdlab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("m.csv");
+    std::fs::write(&csv, "# a dense symmetric M\n2, 1, 0\n1, 3, 1\n0, 1, 4\n").unwrap();
+    let fx = fixtures();
+    for (want, extra) in [(&fx["runs"][1], None), (&fx["runs"][2], Some("--f64"))] {
+        let mut args = vec!["descend", "--matrix", csv.to_str().unwrap(), "--seed", "7", "--lr", "0.3"];
+        args.extend(["--steps", "60", "--every", "10", "--json"]);
+        args.extend(extra);
+        let got = json_of(&args);
+        assert_eq!(got["dtype"], want["dtype"]);
+        // A dense product sums in another order than torch's BLAS: equal to the last bits.
+        let tol = if extra.is_some() { 1e-12 } else { 1e-5 };
+        for (g, w) in flat(&got["losses"]).iter().zip(flat(&want["losses"])) {
+            assert!((g - w).abs() <= tol * w.abs().max(1e-3), "loss {g} vs torch {w}");
+        }
+        assert_eq!(got["snapshots"].as_array().unwrap().len(), 6);
+        for (g, w) in flat(&got["x"]).iter().zip(flat(&want["final_x"])) {
+            assert!((g - w).abs() <= tol, "x {g} vs torch {w}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn indicator_matches_torch() {
+    // manual_seed(123); (torch.rand(size=[17, 3]) < 0.2).int()
+    for case in fixtures()["indicator"].as_array().unwrap() {
+        let arg = |k: &str| case[k].to_string();
+        let (seed, docs, words, p) = (arg("seed"), arg("docs"), arg("words"), arg("p"));
+        let got = json_of(&["indicator", "--seed", &seed, "--docs", &docs, "--words", &words, "--p", &p, "--json"]);
+        assert_eq!(flat(&got["matrix"]), flat(&case["values"]), "seed {seed}");
+    }
+}
+
+#[test]
+fn rand_matches_torch_in_both_dtypes() {
+    // torch.manual_seed(s); torch.rand(r, c, dtype=...)
+    let mut checked = 0;
+    for case in fixtures()["rand"].as_array().unwrap() {
+        let shape: Vec<u64> = case["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect();
+        let seed = case["seed"].as_i64().unwrap();
+        if shape.len() != 2 || seed < 0 {
+            continue; // the CLI takes R,C and a u64 seed
+        }
+        let (seed, shape) = (seed.to_string(), format!("{},{}", shape[0], shape[1]));
+        let mut args = vec!["rand", "--seed", &seed, "--shape", &shape, "--json"];
+        if case["dtype"] == "float64" {
+            args.push("--f64");
+        }
+        let got = json_of(&args);
+        assert_eq!(got["dtype"], case["dtype"]);
+        assert_eq!(flat(&got["values"]), flat(&case["values"]), "{args:?}");
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} rand cases checked");
+    let text = String::from_utf8(gdlab(&["rand", "--seed", "314", "--shape", "1,2"]).stdout).unwrap();
+    assert!(text.starts_with("[[0.7196, 0.6295]]"), "{text}"); // torch.rand's printout
+}
+
+#[test]
+fn bad_arguments_end_with_one_line_and_exit_code_2() {
+    let dir = std::env::temp_dir().join(format!("gdlab-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let singular = file("singular.csv", "1,2\n2,4\n");
+    let wide = file("wide.csv", "1,2,3\n4,5,6\n");
+    let words = file("words.csv", "1,2\n3,x\n");
+    let ragged = file("ragged.csv", "1,2\n3\n");
+    fails_with(&["descend", "--matrix", &singular], 2, "singular");
+    fails_with(&["descend", "--matrix", &wide], 2, "expected (2, 2), got (2, 3)");
+    fails_with(&["descend", "--matrix", &words], 2, "row 2, column 2: \"x\" is not a finite number");
+    fails_with(&["descend", "--matrix", &ragged], 2, "malformed CSV");
+    fails_with(&["descend", "--matrix", "/no/such/file.csv"], 2, "cannot read");
+    fails_with(&["descend", "--lr", "-1"], 2, "invalid learning rate -1: expected a finite number > 0");
+    fails_with(&["indicator", "--p", "1.5"], 2, "invalid probability p = 1.5: expected 0 <= p <= 1");
+    fails_with(&["rand", "--seed", "1", "--shape", "4"], 2, "expected two positive sizes R,C");
+    fails_with(&["rand", "--seed", "x", "--shape", "4,4"], 2, "invalid value 'x'");
+    fails_with(&["descend", "--diag", "1,2", "--matrix", &wide], 2, "cannot be used with");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn divergence_is_a_one_line_error_with_exit_code_1() {
+    fails_with(&["descend", "--lr", "1.5"], 1, "exceeds the stability bound");
+}
+
+#[test]
+fn html_report_is_offline_and_animated() {
+    let path = std::env::temp_dir().join(format!("gdlab-report-{}.html", std::process::id()));
+    let out = gdlab(&["descend", "--html", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(page.matches("class=\"plotly-graph-div gdlab-figure\"").count(), 3, "heatmaps, loss line, animation");
+    assert!(page.contains("\"frames\":[{"), "the animation has frames");
+    assert!(page.contains("\"sliders\""));
+    // Nothing from the network: no element loads a file (plotly.js's code mentions URLs it never uses here).
+    for tag in ["<script", "<link", "<img", "<iframe"] {
+        for (at, _) in page.match_indices(tag) {
+            let element = &page[at..at + page[at..].find('>').unwrap()];
+            assert!(!element.contains("src=") && !element.contains("href="), "{element}");
+        }
+    }
+    assert!(page.matches("<script").count() >= 4, "plotly.js and three figures, inline");
+}
