@@ -10,6 +10,7 @@ earlier kernel's OUT_DIR (serde_core, rustversion and the ~16 crates above them)
 cell. Here each kernel gets a slot, target/evcxr/slot-N, held by a lock for the kernel's
 life, so two kernels never share one. The slot keeps evcxr's build folder (EVCXR_TMPDIR)
 and its own `:cache` (XDG_CACHE_HOME), whose entries then always name this slot's paths.
+GDLAB_EVCXR_SLOTS moves the slots elsewhere (the benchmark's cold run uses empty ones).
 """
 import fcntl
 import os
@@ -17,7 +18,7 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SLOTS = ROOT / "target" / "evcxr"
+SLOTS = pathlib.Path(os.environ.get("GDLAB_EVCXR_SLOTS") or ROOT / "target" / "evcxr")
 
 
 def take_slot():
