@@ -129,7 +129,7 @@ def main():
     print("==> Latency of a simple cell", flush=True)
     r["simple_cell_median_s"], r["simple_cell_s"] = latency_seconds()
     if not args.no_cold:
-        print("==> Cold: all notebooks, empty evcxr cache", flush=True)
+        print("==> Cold: all notebooks, empty kernel slots (nothing compiled, no evcxr cache)", flush=True)
         r["cold_all_s"] = cold_seconds()
     print("==> 100 gradient steps, Rust (release) and PyTorch", flush=True)
     run(["cargo", "build", "--release", "-q", "-p", "gdlab", "--example", "loop_timing"])
@@ -145,7 +145,7 @@ def main():
          r["simple_cell_median_s"] <= 0.5),
     ]
     if "cold_all_s" in r:
-        rows.append(("cold, all notebooks, empty evcxr cache", r["cold_all_s"], 180.0, r["cold_all_s"] / 180,
+        rows.append(("cold, all notebooks, empty kernel slots", r["cold_all_s"], 180.0, r["cold_all_s"] / 180,
                      "≤ 3 min", r["cold_all_s"] <= 180))
     for n, need in (("n4", 100.0), ("n512", 1.0)):
         speedup = r["torch_loop"][n] / r["rust_loop"][n]

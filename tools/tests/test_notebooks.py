@@ -269,3 +269,14 @@ def test_jupyterlab_renders_the_plotly_outputs(chromium):
                                                      ROOT / "target/screenshots/jupyterlab-01.png")
     assert drawn >= expected, f"JupyterLab drew {drawn} of {expected} plotly outputs"
     assert not outside, f"JupyterLab asked for {outside[:3]}"
+
+
+def test_convergence_parameters_can_be_injected():
+    import nbrun
+    nb = nbrun.inject(nbformat.read(ROOT / "notebooks/03_convergence.ipynb", as_version=4),
+                      {"seed": "7", "seed_count": "5", "tolerance": "1e-8", "lr": "0.9"})
+    (cell,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    for line in ["let seed: u64 = 7;", "let seed_count: u64 = 5;", "let tolerance: f64 = 1e-8;", "let lr: f64 = 0.9;"]:
+        assert line in cell.source
+    with pytest.raises(ValueError, match="expected an integer"):
+        nbrun.inject(nbformat.read(ROOT / "notebooks/03_convergence.ipynb", as_version=4), {"seed_count": "many"})

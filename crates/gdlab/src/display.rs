@@ -129,3 +129,21 @@ impl fmt::Debug for Shown {
         fmt::Display::fmt(self, f)
     }
 }
+
+/// Shows a cell's final value in one compile instead of two. In the prelude.
+///
+/// evcxr first compiles `(value).evcxr_display()`; when the type has no such method it compiles
+/// the cell a second time, printing `{:?}`. This trait gives every `Debug` type the method and
+/// prints exactly what that second compile would, so a cell ending in `loss` or `df.head(..)`
+/// is compiled once. Types with their own `evcxr_display`, like [`Figure`](crate::Figure),
+/// keep it: an inherent method wins over a trait method.
+pub trait EvcxrDebug {
+    /// Sends `{:?}` of the value to evcxr as `text/plain`.
+    fn evcxr_display(&self);
+}
+
+impl<T: fmt::Debug + ?Sized> EvcxrDebug for T {
+    fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT");
+    }
+}

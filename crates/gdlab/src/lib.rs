@@ -75,7 +75,7 @@ pub use convergence::{
     predicted_rates, predicted_steps, rate_comparison, seed_losses, with_condition_number,
 };
 pub use descent::{History, InverseDescent, LearningRate, Snapshot, gradient_step, lesson_lr};
-pub use display::{Shown, ShownScalar, show, show_decimals, show_int, show_scalar};
+pub use display::{EvcxrDebug, Shown, ShownScalar, show, show_decimals, show_int, show_scalar};
 pub use error::{GdlabError, Result};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
 pub use linalg::{condition_number, inverse, stability_bound};
