@@ -193,7 +193,7 @@ impl<T: Real> InverseDescent<T> {
     /// # Errors
     /// Before the first step: [`GdlabError::ShapeMismatch`] for a non-square M or a target or
     /// start of another shape, [`GdlabError::Empty`], [`GdlabError::InvalidLearningRate`],
-    /// [`GdlabError::InvalidParameter`] for 0 steps or `record_every` 0.
+    /// [`GdlabError::InvalidParameter`] for 0 steps, `record_every` 0 or a tolerance that is not a finite number ≥ 0.
     /// During the run: [`GdlabError::Diverged`], with the bound and the losses so far.
     pub fn run(&self) -> Result<History<T>> {
         self.run_with(|_, _| {})
