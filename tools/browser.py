@@ -144,6 +144,38 @@ def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None):
     return drawn, outside
 
 
+def animation_in_jupyterlab(b, url, notebook):
+    """Open an executed notebook in JupyterLab, find the animated plotly output, press play.
+
+    Returns a dict: frames, whether the slider is drawn, and the slider's step before and after.
+    """
+    context = b.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+    page = context.new_page()
+    page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=90000)
+    selector = ".jp-RenderedPlotly.js-plotly-plot .slider-container"
+    deadline = time.monotonic() + 90
+    while not page.locator(selector).count() and time.monotonic() < deadline:
+        page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer').forEach(e => e.scrollBy(0, 600))")
+        page.wait_for_timeout(400)
+    found = page.locator(selector).count() > 0
+    state = ("() => { const gd = [...document.querySelectorAll('.jp-RenderedPlotly.js-plotly-plot')]"
+             ".find(d => d.querySelector('.slider-container'));"
+             " return gd ? {frames: (gd._transitionData._frames || []).length, active: gd.layout.sliders[0].active}"
+             " : {frames: 0, active: null}; }")
+    before = page.evaluate(state)
+    if found:
+        play = page.locator(".jp-RenderedPlotly.js-plotly-plot .updatemenu-button").filter(has_text="Play").first
+        play.scroll_into_view_if_needed()
+        play.click()
+        page.wait_for_timeout(2500)
+    after = page.evaluate(state)
+    context.close()
+    return {"slider": found, "frames": before["frames"], "active_before": before["active"],
+            "active_after": after["active"]}
+
+
 def screenshots(out_dir):
     """The heatmaps and the loss line of notebook 01, cut from its exported page."""
     out = pathlib.Path(out_dir)

@@ -261,6 +261,13 @@ def test_the_animation_plays_in_the_exported_page(chromium):
     assert got["z_changed"] and got["active_after"] > got["active_before"], f"play did not move the frames: {got}"
 
 
+def test_the_animation_plays_in_jupyterlab(chromium):
+    with browser.jupyterlab(EXECUTED) as url:
+        got = browser.animation_in_jupyterlab(chromium, url, "03_convergence.ipynb")
+    assert got["slider"] and got["frames"] == 100, got
+    assert got["active_after"] > got["active_before"], f"play did not move the slider: {got}"
+
+
 def test_jupyterlab_renders_the_plotly_outputs(chromium):
     name = "01_matrix_inverse.ipynb"
     expected = len(plot_outputs(executed(name)))
