@@ -27,6 +27,11 @@ fn directions<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<(f64, Vec<f64>)>> {
     Ok(dirs)
 }
 
+/// `‖E·v‖²`: how much of the error lies along the unit vector v.
+fn squared_norm_along<T: Real>(e: &ArrayRef2<T>, v: &[f64]) -> f64 {
+    e.rows().into_iter().map(|row| row.iter().zip(v).map(|(x, vi)| x.as_f64() * vi).sum::<f64>().powi(2)).sum()
+}
+
 /// The per-step factor `|1 − 2·lr·λ/N|` of each eigenvalue λ of MᵀM, λ ascending.
 ///
 /// Returns `(λ, factor)` pairs. A factor below 1 shrinks that direction of the error; the run
@@ -107,13 +112,7 @@ pub fn rate_comparison<T: Real>(history: &History<T>, m: &ArrayRef2<T>) -> Resul
         steps_used: vec![],
     };
     for (lambda, v) in directions(m)? {
-        let norms: Vec<f64> = history
-            .snapshots
-            .iter()
-            .map(|s| {
-                s.diff.rows().into_iter().map(|row| row.iter().zip(&v).map(|(e, vi)| e.as_f64() * vi).sum::<f64>().powi(2)).sum::<f64>().sqrt()
-            })
-            .collect();
+        let norms: Vec<f64> = history.snapshots.iter().map(|s| squared_norm_along(&s.diff, &v).sqrt()).collect();
         let used = norms.iter().skip(1).take_while(|&&x| x > floor).count();
         let measured = if used == 0 { f64::NAN } else { (norms[used] / norms[0]).powf(1.0 / used as f64) };
         out.lambdas.push(lambda);
@@ -224,11 +223,7 @@ pub fn predicted_steps<T: Real>(m: &ArrayRef2<T>, x0: &ArrayRef2<T>, lr: f64, to
     let e0 = x0.dot(m) - Array2::<T>::eye(m.nrows());
     let parts: Vec<(f64, f64)> = directions(m)?
         .into_iter()
-        .map(|(l, v)| {
-            let weight: f64 =
-                e0.rows().into_iter().map(|row| row.iter().zip(&v).map(|(e, vi)| e.as_f64() * vi).sum::<f64>().powi(2)).sum();
-            (weight / n, (1.0 - 2.0 * lr * l / n).abs())
-        })
+        .map(|(l, v)| (squared_norm_along(&e0, &v) / n, (1.0 - 2.0 * lr * l / n).abs()))
         .collect();
     let loss_at = |k: f64| parts.iter().map(|(w, r)| w * r.powf(2.0 * k)).sum::<f64>();
     if loss_at(0.0) <= tolerance {

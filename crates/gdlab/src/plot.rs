@@ -213,10 +213,27 @@ fn axis_pair(layout: Layout, i: usize, x: Axis, y: Axis) -> Layout {
     }
 }
 
+/// The largest |value|, for a colour scale from −reach to +reach (1 when there is none).
+fn reach<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {
+    let reach = values.fold(0.0f64, |m, v| m.max(v.abs()));
+    if reach > 0.0 && reach.is_finite() { reach } else { 1.0 }
+}
+
+/// One heatmap of a matrix on the diverging scale −reach..reach, red and blue around a white 0.
+fn diverging_heatmap(a: ArrayView2<'_, f64>, reach: f64, label: &str) -> Box<HeatMap<usize, usize, Vec<f64>>> {
+    let (rows, cols) = a.dim();
+    HeatMap::new((0..cols).collect(), (0..rows).collect(), rows_of(a))
+        .zmin(-reach)
+        .zmid(0.0)
+        .zmax(reach)
+        .color_scale(ColorScale::Palette(ColorScalePalette::RdBu))
+        .reverse_scale(true)
+        .hover_template(format!("{label}row %{{y}}, col %{{x}}<br>%{{z:.4f}}<extra></extra>"))
+}
+
 /// Heatmap panels side by side, sharing one diverging colour scale centred on 0.
 fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)]) -> Figure {
-    let reach = panels.iter().flat_map(|(_, a)| a.iter()).fold(0.0f64, |m, v| m.max(v.abs()));
-    let reach = if reach > 0.0 && reach.is_finite() { reach } else { 1.0 };
+    let reach = reach(panels.iter().flat_map(|(_, a)| a.iter()));
     let mut plot = Plot::new();
     let mut layout = Layout::new().title(Title::with_text(title)).height(320);
     if panels.len() > 1 {
@@ -224,16 +241,10 @@ fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)]) -> Fi
     }
     for (k, (label, a)) in panels.iter().enumerate() {
         let i = k + 1;
-        let (rows, cols) = a.dim();
-        let trace = HeatMap::new((0..cols).collect(), (0..rows).collect(), rows_of(a.view()))
-            .zmin(-reach)
-            .zmid(0.0)
-            .zmax(reach)
-            .color_scale(ColorScale::Palette(ColorScalePalette::RdBu))
-            .reverse_scale(true)
+        let rows = a.nrows();
+        let trace = diverging_heatmap(a.view(), reach, &format!("{label}<br>"))
             .show_scale(k == 0)
             .name(label)
-            .hover_template(format!("{label}<br>row %{{y}}, col %{{x}}<br>%{{z:.4f}}<extra></extra>"))
             .x_axis(format!("x{i}"))
             .y_axis(format!("y{i}"));
         plot.add_trace(trace);
@@ -465,18 +476,8 @@ pub fn sweep_figure(points: &[SweepPoint], bound: f64) -> Figure {
 /// scrub through the steps and a play button. One colour scale serves every frame.
 pub fn diff_animation<T: Real>(history: &History<T>) -> Figure {
     let diffs: Vec<Array2<f64>> = history.snapshots.iter().map(|s| s.diff.mapv(Real::as_f64)).collect();
-    let reach = diffs.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
-    let reach = if reach > 0.0 && reach.is_finite() { reach } else { 1.0 };
-    let heat = |d: &Array2<f64>| {
-        let (rows, cols) = d.dim();
-        HeatMap::new((0..cols).collect::<Vec<_>>(), (0..rows).collect::<Vec<_>>(), rows_of(d.view()))
-            .zmin(-reach)
-            .zmid(0.0)
-            .zmax(reach)
-            .color_scale(ColorScale::Palette(ColorScalePalette::RdBu))
-            .reverse_scale(true)
-            .hover_template("row %{y}, col %{x}<br>%{z:.4f}<extra></extra>")
-    };
+    let reach = reach(diffs.iter().flatten());
+    let heat = |d: &Array2<f64>| diverging_heatmap(d.view(), reach, "");
     let mut plot = Plot::new();
     let Some(first) = diffs.first() else {
         return Figure::new(plot, 480);
