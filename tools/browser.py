@@ -113,6 +113,25 @@ def jupyterlab(root_dir):
             proc.kill()
 
 
+def open_in_lab(context, url, notebook):
+    """A page of `context` showing `notebook` in JupyterLab, once its cells exist."""
+    page = context.new_page()
+    page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=90000)
+    return page
+
+
+def scroll_until(page, selector, at_least, seconds=90):
+    """JupyterLab renders cells as they scroll into view: walk down the notebook until
+    `selector` matches `at_least` elements (or time runs out); returns how many it matches."""
+    count = lambda: page.locator(selector).count()
+    deadline = time.monotonic() + seconds
+    while count() < at_least and time.monotonic() < deadline:
+        page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer').forEach(e => e.scrollBy(0, 600))")
+        page.wait_for_timeout(400)
+    return count()
+
+
 def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None):
     """Open an executed notebook in JupyterLab; returns (plotly outputs drawn, outside requests)."""
     context = b.new_context(viewport={"width": 1400, "height": 1000})
@@ -126,17 +145,8 @@ def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None):
             route.abort()
 
     context.route("**/*", only_local)
-    page = context.new_page()
-    page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
-    selector = ".jp-RenderedPlotly.js-plotly-plot .main-svg"  # jupyterlab-plotly's renderer
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
-    count = lambda: page.evaluate(f"() => document.querySelectorAll('{selector}').length")
-    # JupyterLab renders cells as they scroll into view: walk down the notebook.
-    deadline = time.monotonic() + 90
-    while count() < expected and time.monotonic() < deadline:
-        page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer').forEach(e => e.scrollBy(0, 600))")
-        page.wait_for_timeout(400)
-    drawn = count()
+    page = open_in_lab(context, url, notebook)
+    drawn = scroll_until(page, ".jp-RenderedPlotly.js-plotly-plot .main-svg", expected)  # jupyterlab-plotly's renderer
     if screenshot:
         pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot))
@@ -151,15 +161,8 @@ def animation_in_jupyterlab(b, url, notebook):
     """
     context = b.new_context(viewport={"width": 1400, "height": 1000})
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
-    page = context.new_page()
-    page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=90000)
-    selector = ".jp-RenderedPlotly.js-plotly-plot .slider-container"
-    deadline = time.monotonic() + 90
-    while not page.locator(selector).count() and time.monotonic() < deadline:
-        page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer').forEach(e => e.scrollBy(0, 600))")
-        page.wait_for_timeout(400)
-    found = page.locator(selector).count() > 0
+    page = open_in_lab(context, url, notebook)
+    found = scroll_until(page, ".jp-RenderedPlotly.js-plotly-plot .slider-container", 1) > 0
     state = ("() => { const gd = [...document.querySelectorAll('.jp-RenderedPlotly.js-plotly-plot')]"
              ".find(d => d.querySelector('.slider-container'));"
              " return gd ? {frames: (gd._transitionData._frames || []).length, active: gd.layout.sliders[0].active}"

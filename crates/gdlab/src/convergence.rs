@@ -12,13 +12,13 @@ use polars::prelude::{Column, DataFrame};
 
 use crate::descent::{History, InverseDescent};
 use crate::error::{GdlabError, Result};
-use crate::linalg::{condition_number, inverse, stability_bound};
+use crate::linalg::{condition_number, ensure_square, inverse, stability_bound};
 use crate::real::Real;
 use crate::rng::TorchRng;
 
 /// The eigen-directions of MᵀM, λ ascending: (λ, unit eigenvector) pairs.
 fn directions<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<(f64, Vec<f64>)>> {
-    stability_bound(m)?; // validates: square, non-empty
+    ensure_square("M", m)?;
     let a = DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]].as_f64());
     let eig = (a.transpose() * &a).symmetric_eigen();
     let mut dirs: Vec<(f64, Vec<f64>)> =
@@ -38,7 +38,7 @@ fn squared_norm_along<T: Real>(e: &ArrayRef2<T>, v: &[f64]) -> f64 {
 /// converges when every factor is below 1, i.e. `lr < N/λ_max`.
 ///
 /// # Errors
-/// As [`stability_bound`]: M must be square and non-empty.
+/// [`GdlabError::ShapeMismatch`] for a non-square M, [`GdlabError::Empty`] for an empty one.
 ///
 /// ```
 /// use gdlab::prelude::*;

@@ -228,7 +228,7 @@ impl<T: Real> InverseDescent<T> {
                 expected: "a finite loss >= 0",
             });
         }
-        let rates = self.rates()?;
+        let mut rates = self.rates()?;
 
         let mut losses = Vec::with_capacity(rates.len());
         let mut snapshots = Vec::new();
@@ -263,8 +263,8 @@ impl<T: Real> InverseDescent<T> {
                 break;
             }
         }
-        let lrs = rates[..losses.len()].to_vec();
-        Ok(History { losses, snapshots, x, lrs, bound, converged_at })
+        rates.truncate(losses.len());
+        Ok(History { losses, snapshots, x, lrs: rates, bound, converged_at })
     }
 }
 

@@ -12,7 +12,7 @@ fn to_nalgebra<T: Real>(m: &ArrayRef2<T>) -> DMatrix<f64> {
     DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]].as_f64())
 }
 
-fn ensure_square<T: Real>(what: &str, m: &ArrayRef2<T>) -> Result<()> {
+pub(crate) fn ensure_square<T: Real>(what: &str, m: &ArrayRef2<T>) -> Result<()> {
     ensure_nonempty(what, m.shape())?;
     if m.nrows() != m.ncols() {
         return Err(GdlabError::ShapeMismatch {
