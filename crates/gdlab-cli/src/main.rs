@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use gdlab::ndarray::ArrayRef2;
 use gdlab::prelude::*;
+use gdlab::{Real, Report};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -42,7 +44,13 @@ struct DescendArgs {
     #[arg(long, default_value_t = 314)]
     seed: u64,
     /// M as a diagonal, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4", allow_hyphen_values = true, conflicts_with = "matrix")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1,2,3,4",
+        allow_hyphen_values = true,
+        conflicts_with = "matrix"
+    )]
     diag: Vec<f64>,
     /// M from a CSV file: one row per line, no header.
     #[arg(long, value_name = "FILE.csv")]
@@ -193,13 +201,13 @@ fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Fail
     inverse(m)?;
     let descent = InverseDescent::new(m).seed(args.seed).lr(args.lr).steps(args.steps).record_every(args.every);
     let bar = progress_bar(args.steps, m.nrows());
-    let history = descent.run_with(|step, _| {
+    let history = descent.trace_with(|step, _| {
         if step % 64 == 0 {
             bar.set_position(step as u64)
         }
     });
     bar.finish_and_clear();
-    let history = history?;
+    let history = history?.into_result()?;
 
     let out = if args.json {
         let num = |v: T| json!(v.as_f64());
@@ -268,11 +276,11 @@ fn write_report<T: Real>(
             history.final_loss().as_f64()
         ))
         .heading("X·M − I every few steps")
-        .figure(diff_heatmaps(history))
+        .figure(diff_heatmaps(&history.snapshots, ColourRange::PerPanel))
         .heading("Loss")
-        .figure(loss_line(&losses_frame(history), "losses")?)
+        .figure(loss_line(&losses_frame(&history.losses), "losses")?)
         .heading("Watching it learn")
-        .figure(diff_animation(&animated));
+        .figure(diff_animation(&animated.snapshots, ColourRange::PerPanel));
     report.write_html(path)?;
     eprintln!("wrote {}", path.display());
     Ok(())
@@ -285,7 +293,7 @@ fn indicator(args: &IndicatorArgs) -> Result<String, Failure> {
                          "matrix": rows(&a, |v| json!(v))});
         format!("{doc:#}\n")
     } else {
-        format!("{}\n", show_int(&a))
+        format!("{}\n", show(&a))
     })
 }
 

@@ -11,18 +11,22 @@ use ndarray::{Array2, ArrayRef2};
 use polars::prelude::{Column, DataFrame};
 
 use crate::descent::{History, InverseDescent};
-use crate::error::{GdlabError, Result};
-use crate::linalg::{condition_number, ensure_square, inverse, stability_bound};
+use crate::error::{GdlabError, Result, ensure_param, ensure_shape};
+use crate::linalg::{condition_number, ensure_square, inverse, stability_bound, to_nalgebra};
 use crate::real::Real;
 use crate::rng::TorchRng;
 
 /// The eigen-directions of MᵀM, λ ascending: (λ, unit eigenvector) pairs.
 fn directions<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<(f64, Vec<f64>)>> {
-    ensure_square("M", m)?;
-    let a = DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]].as_f64());
+    ensure_square(m)?;
+    let a = to_nalgebra(m);
     let eig = (a.transpose() * &a).symmetric_eigen();
-    let mut dirs: Vec<(f64, Vec<f64>)> =
-        eig.eigenvalues.iter().zip(eig.eigenvectors.column_iter()).map(|(&l, v)| (l, v.iter().copied().collect())).collect();
+    let mut dirs: Vec<(f64, Vec<f64>)> = eig
+        .eigenvalues
+        .iter()
+        .zip(eig.eigenvectors.column_iter())
+        .map(|(&l, v)| (l, v.iter().copied().collect()))
+        .collect();
     dirs.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(dirs)
 }
@@ -30,6 +34,12 @@ fn directions<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<(f64, Vec<f64>)>> {
 /// `‖E·v‖²`: how much of the error lies along the unit vector v.
 fn squared_norm_along<T: Real>(e: &ArrayRef2<T>, v: &[f64]) -> f64 {
     e.rows().into_iter().map(|row| row.iter().zip(v).map(|(x, vi)| x.as_f64() * vi).sum::<f64>().powi(2)).sum()
+}
+
+/// How much one step of rate `lr` multiplies the error along an eigenvector of MᵀM with
+/// eigenvalue `lambda`, for a loss averaged over `n` elements: `|1 − 2·lr·λ/N|`.
+fn factor(lr: f64, lambda: f64, n: f64) -> f64 {
+    (1.0 - 2.0 * lr * lambda / n).abs()
 }
 
 /// The per-step factor `|1 − 2·lr·λ/N|` of each eigenvalue λ of MᵀM, λ ascending.
@@ -50,29 +60,43 @@ fn squared_norm_along<T: Real>(e: &ArrayRef2<T>, v: &[f64]) -> f64 {
 /// ```
 pub fn predicted_rates<T: Real>(m: &ArrayRef2<T>, lr: f64) -> Result<Vec<(f64, f64)>> {
     let n = m.len() as f64;
-    Ok(directions(m)?.into_iter().map(|(l, _)| (l, (1.0 - 2.0 * lr * l / n).abs())).collect())
+    Ok(directions(m)?.into_iter().map(|(l, _)| (l, factor(lr, l, n))).collect())
+}
+
+/// Predicted and measured rate of one direction of the error: an eigenvector v of MᵀM.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DirectionRate {
+    /// The eigenvalue λ of MᵀM.
+    pub lambda: f64,
+    /// `|1 − 2·lr·λ/N|`.
+    pub predicted: f64,
+    /// The measured per-step factor: the geometric mean of `‖E_{k+1}·v‖ / ‖E_k·v‖` while
+    /// `‖E_k·v‖` stays above the round-off floor.
+    pub measured: f64,
+    /// `‖E_k·v‖` at every step k.
+    pub norms: Vec<f64>,
+    /// How many steps the measurement used.
+    pub steps_used: usize,
+}
+
+impl DirectionRate {
+    /// `|measured − predicted| / predicted`.
+    pub fn relative_error(&self) -> f64 {
+        ((self.measured - self.predicted) / self.predicted).abs()
+    }
 }
 
 /// Predicted and measured rates of one run, direction by direction (λ ascending).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateComparison {
-    /// The eigenvalues λ of MᵀM, ascending.
-    pub lambdas: Vec<f64>,
-    /// `|1 − 2·lr·λ/N|` for each λ.
-    pub predicted: Vec<f64>,
-    /// The measured per-step factor: the geometric mean of `‖E_{k+1}·v‖ / ‖E_k·v‖` while
-    /// `‖E_k·v‖` stays above the round-off floor.
-    pub measured: Vec<f64>,
-    /// `‖E_k·v‖` at every step k, for each direction.
-    pub norms: Vec<Vec<f64>>,
-    /// The steps each measurement used.
-    pub steps_used: Vec<usize>,
+    /// One record per eigen-direction of MᵀM, λ ascending: for a diagonal M, column by column.
+    pub directions: Vec<DirectionRate>,
 }
 
 impl RateComparison {
-    /// The largest `|measured − predicted| / predicted` over the directions.
+    /// The largest [`DirectionRate::relative_error`] over the directions.
     pub fn max_relative_error(&self) -> f64 {
-        self.predicted.iter().zip(&self.measured).map(|(p, m)| ((m - p) / p).abs()).fold(0.0, f64::max)
+        self.directions.iter().map(DirectionRate::relative_error).fold(0.0, f64::max)
     }
 }
 
@@ -83,45 +107,36 @@ impl RateComparison {
 /// below that round-off, not the step, sets what is left.
 ///
 /// # Errors
-/// [`GdlabError::InvalidParameter`] if snapshots are missing or the rate changes;
+/// [`GdlabError::UnsuitableRun`] if snapshots are missing or the rate changes;
 /// as [`stability_bound`] for M.
 pub fn rate_comparison<T: Real>(history: &History<T>, m: &ArrayRef2<T>) -> Result<RateComparison> {
     let every_step = history.snapshots.iter().enumerate().all(|(k, s)| s.step == k);
     if !every_step || history.snapshots.len() < 2 {
-        return Err(GdlabError::InvalidParameter {
-            name: "record_every",
-            value: "a run without a snapshot at every step".into(),
+        return Err(GdlabError::UnsuitableRun {
+            problem: "the run has no snapshot at every step",
             expected: "a run with record_every(1) and at least 2 steps",
         });
     }
     let lr = history.lrs[0];
     if history.lrs.iter().any(|&r| r != lr) {
-        return Err(GdlabError::InvalidParameter {
-            name: "lr",
-            value: "a schedule that changes".into(),
+        return Err(GdlabError::UnsuitableRun {
+            problem: "the run's learning rate changes",
             expected: "one constant learning rate",
         });
     }
     let n = m.len() as f64;
     let floor = 1e4 * T::epsilon().as_f64();
-    let mut out = RateComparison {
-        lambdas: vec![],
-        predicted: vec![],
-        measured: vec![],
-        norms: vec![],
-        steps_used: vec![],
-    };
-    for (lambda, v) in directions(m)? {
-        let norms: Vec<f64> = history.snapshots.iter().map(|s| squared_norm_along(&s.diff, &v).sqrt()).collect();
-        let used = norms.iter().skip(1).take_while(|&&x| x > floor).count();
-        let measured = if used == 0 { f64::NAN } else { (norms[used] / norms[0]).powf(1.0 / used as f64) };
-        out.lambdas.push(lambda);
-        out.predicted.push((1.0 - 2.0 * lr * lambda / n).abs());
-        out.measured.push(measured);
-        out.norms.push(norms);
-        out.steps_used.push(used);
-    }
-    Ok(out)
+    let directions = directions(m)?
+        .into_iter()
+        .map(|(lambda, v)| {
+            let norms: Vec<f64> = history.snapshots.iter().map(|s| squared_norm_along(&s.diff, &v).sqrt()).collect();
+            let steps_used = norms.iter().skip(1).take_while(|&&x| x > floor).count();
+            let measured =
+                if steps_used == 0 { f64::NAN } else { (norms[steps_used] / norms[0]).powf(1.0 / steps_used as f64) };
+            DirectionRate { lambda, predicted: factor(lr, lambda, n), measured, norms, steps_used }
+        })
+        .collect();
+    Ok(RateComparison { directions })
 }
 
 /// One learning rate of a sweep.
@@ -138,15 +153,12 @@ pub struct SweepPoint {
 /// Runs `descent` once per learning rate. A run that diverges is a point too, not an error.
 ///
 /// # Errors
-/// Any error of [`InverseDescent::run`] other than [`GdlabError::Diverged`], e.g. an invalid lr.
+/// The parameter errors of [`InverseDescent::trace`], e.g. an invalid lr.
 pub fn lr_sweep<T: Real>(descent: &InverseDescent<T>, lrs: &[f64]) -> Result<Vec<SweepPoint>> {
     lrs.iter()
-        .map(|&lr| match descent.clone().lr(lr).run() {
-            Ok(h) => Ok(SweepPoint { lr, final_loss: h.final_loss().as_f64(), diverged_at: None }),
-            Err(GdlabError::Diverged { step, losses, .. }) => {
-                Ok(SweepPoint { lr, final_loss: *losses.last().unwrap_or(&f64::NAN), diverged_at: Some(step) })
-            }
-            Err(e) => Err(e),
+        .map(|&lr| {
+            let run = descent.clone().lr(lr).trace()?;
+            Ok(SweepPoint { lr, final_loss: run.final_loss().as_f64(), diverged_at: run.diverged_at() })
         })
         .collect()
 }
@@ -156,13 +168,9 @@ pub fn lr_sweep<T: Real>(descent: &InverseDescent<T>, lrs: &[f64]) -> Result<Vec
 /// # Errors
 /// [`GdlabError::InvalidParameter`] unless `0 < low < high` and `n ≥ 2`.
 pub fn log_space(low: f64, high: f64, n: usize) -> Result<Vec<f64>> {
-    if !(low > 0.0 && high > low && high.is_finite()) || n < 2 {
-        return Err(GdlabError::InvalidParameter {
-            name: "log_space",
-            value: format!("({low}, {high}, {n})"),
-            expected: "0 < low < high and at least 2 points",
-        });
-    }
+    ensure_param(low > 0.0 && low.is_finite(), "low", low, "a finite number > 0")?;
+    ensure_param(high > low && high.is_finite(), "high", high, "a finite number > low")?;
+    ensure_param(n >= 2, "n", n as f64, "at least 2 points")?;
     let (a, b) = (low.ln(), high.ln());
     Ok((0..n).map(|i| (a + (b - a) * i as f64 / (n - 1) as f64).exp()).collect())
 }
@@ -197,16 +205,13 @@ pub fn hilbert(n: usize) -> Array2<f64> {
 /// # Errors
 /// [`GdlabError::InvalidParameter`] unless `n ≥ 1` and `condition ≥ 1` is finite.
 pub fn with_condition_number(n: usize, condition: f64, seed: u64) -> Result<Array2<f64>> {
-    if n == 0 || !(condition >= 1.0 && condition.is_finite()) {
-        return Err(GdlabError::InvalidParameter {
-            name: "with_condition_number",
-            value: format!("(n = {n}, condition = {condition})"),
-            expected: "n >= 1 and a finite condition number >= 1",
-        });
-    }
+    ensure_param(n >= 1, "n", n as f64, "at least 1")?;
+    ensure_param(condition >= 1.0 && condition.is_finite(), "condition", condition, "a finite condition number >= 1")?;
     let r: Array2<f64> = TorchRng::manual_seed(seed).rand((n, n));
     let q = DMatrix::from_fn(n, n, |i, j| r[[i, j]] - 0.5).qr().q();
-    let sigma = |k: usize| if n == 1 { 1.0 } else { condition.powf(-(k as f64) / (n - 1) as f64) };
+    let sigma = |k: usize| {
+        if n == 1 { 1.0 } else { condition.powf(-(k as f64) / (n - 1) as f64) }
+    };
     let s = DMatrix::from_fn(n, n, |i, j| if i == j { sigma(i) } else { 0.0 });
     let m = &q * s * q.transpose();
     Ok(Array2::from_shape_fn((n, n), |(i, j)| m[(i, j)]))
@@ -218,13 +223,11 @@ pub fn with_condition_number(n: usize, condition: f64, seed: u64) -> Result<Arra
 /// # Errors
 /// As [`predicted_rates`]; [`GdlabError::ShapeMismatch`] if X₀ is not M's shape.
 pub fn predicted_steps<T: Real>(m: &ArrayRef2<T>, x0: &ArrayRef2<T>, lr: f64, tolerance: f64) -> Result<Option<u64>> {
-    crate::error::ensure_shape("X₀ (it must have M's shape)", m.shape(), x0.shape())?;
+    ensure_shape("X₀ (it must have M's shape)", m.dim(), x0.shape())?;
     let n = m.len() as f64;
     let e0 = x0.dot(m) - Array2::<T>::eye(m.nrows());
-    let parts: Vec<(f64, f64)> = directions(m)?
-        .into_iter()
-        .map(|(l, v)| (squared_norm_along(&e0, &v) / n, (1.0 - 2.0 * lr * l / n).abs()))
-        .collect();
+    let parts: Vec<(f64, f64)> =
+        directions(m)?.into_iter().map(|(l, v)| (squared_norm_along(&e0, &v) / n, factor(lr, l, n))).collect();
     let loss_at = |k: f64| parts.iter().map(|(w, r)| w * r.powf(2.0 * k)).sum::<f64>();
     if loss_at(0.0) <= tolerance {
         return Ok(Some(0));
@@ -268,19 +271,23 @@ pub struct ConditioningCase {
 ///
 /// # Errors
 /// As [`inverse`] (a singular matrix) and [`InverseDescent::run`].
-pub fn conditioning_study(cases: &[(String, Array2<f64>)], tolerance: f64, max_steps: usize) -> Result<Vec<ConditioningCase>> {
+pub fn conditioning_study<S: AsRef<str>>(
+    cases: &[(S, Array2<f64>)],
+    tolerance: f64,
+    max_steps: usize,
+) -> Result<Vec<ConditioningCase>> {
     cases
         .iter()
         .map(|(name, m)| {
             let exact = inverse(m)?;
             let lr = 0.5 * stability_bound(m)?;
-            let run = InverseDescent::new(m).lr(lr).steps(max_steps).record_every(usize::MAX).tolerance(tolerance).run()?;
+            let run = InverseDescent::new(m).lr(lr).steps(max_steps).no_snapshots().tolerance(tolerance).run()?;
             let max_error = (&run.x - &exact).iter().fold(0.0f64, |a, v| a.max(v.abs()));
             Ok(ConditioningCase {
-                name: name.clone(),
+                name: name.as_ref().to_string(),
                 condition: condition_number(m)?,
                 lr,
-                steps: run.converged_at,
+                steps: run.converged_at(),
                 predicted_steps: predicted_steps(m, &Array2::zeros(m.dim()), lr, tolerance)?,
                 max_error_vs_inverse: max_error,
             })

@@ -2,8 +2,8 @@
 
 use ndarray::{Array2, ArrayRef2};
 
-use crate::error::{GdlabError, Result, ensure_lr, ensure_shape};
-use crate::linalg::stability_bound;
+use crate::error::{GdlabError, Result, ensure_lr, ensure_param, ensure_shape};
+use crate::linalg::{gram_lambda_max, stability_bound};
 use crate::loss::{check_product, grad_from_y_hat, mse_unchecked};
 use crate::real::Real;
 use crate::rng::TorchRng;
@@ -20,7 +20,9 @@ pub fn lesson_lr() -> f64 {
 ///
 /// # Errors
 /// [`GdlabError::InvalidLearningRate`] unless `lr` is finite and positive;
-/// [`GdlabError::ShapeMismatch`] or [`GdlabError::Empty`] unless X is (a, k), M (k, b) and Y (a, b).
+/// [`GdlabError::ShapeMismatch`] or [`GdlabError::Empty`] unless X is (a, k), M (k, b) and Y (a, b);
+/// [`GdlabError::Diverged`] once the loss is infinite or NaN, naming it, the rate and the
+/// stability bound. X is then left as it was.
 ///
 /// ```
 /// use gdlab::prelude::*;
@@ -35,24 +37,42 @@ pub fn lesson_lr() -> f64 {
 pub fn gradient_step<T: Real>(x: &mut ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>, lr: f64) -> Result<T> {
     ensure_lr(lr, None)?;
     check_product(x, m, y_true)?;
-    Ok(step_unchecked(x, m, y_true, T::from_f64_lossy(lr)))
-}
-
-fn step_unchecked<T: Real>(x: &mut ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>, lr: T) -> T {
     let y_hat = x.dot(m);
     let loss = mse_unchecked(y_true, &y_hat);
-    let grad = grad_from_y_hat(&y_hat, m, y_true);
-    x.zip_mut_with(&grad, |xi, &gi| *xi -= lr * gi);
-    loss
+    if !loss.is_finite() {
+        let bound = y_true.len() as f64 / gram_lambda_max(m);
+        return Err(GdlabError::Diverged { step: None, loss: loss.as_f64(), lr, bound, losses: vec![loss.as_f64()] });
+    }
+    descend(x, &y_hat, m, y_true, T::from_f64_lossy(lr));
+    Ok(loss)
 }
 
-/// How the learning rate changes over the steps.
+/// `X ← X − lr·∇X`, the gradient taken at `y_hat = X·M`: the original's
+/// `random_inverse.sub_(lr * random_inverse.grad)`.
+fn descend<T: Real>(x: &mut ArrayRef2<T>, y_hat: &ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>, lr: T) {
+    let grad = grad_from_y_hat(y_hat, m, y_true);
+    x.zip_mut_with(&grad, |xi, &gi| *xi -= lr * gi);
+}
+
+/// How the learning rate changes over the steps: give either to [`InverseDescent::lr`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum LearningRate {
     /// The same rate at every step.
     Constant(f64),
     /// One rate per step; the run has as many steps as the schedule.
     Schedule(Vec<f64>),
+}
+
+impl From<f64> for LearningRate {
+    fn from(lr: f64) -> Self {
+        LearningRate::Constant(lr)
+    }
+}
+
+impl From<Vec<f64>> for LearningRate {
+    fn from(lrs: Vec<f64>) -> Self {
+        LearningRate::Schedule(lrs)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -66,7 +86,7 @@ enum Start<T> {
 ///
 /// Defaults are the lesson's: target the identity, `lr` = [`lesson_lr`], 100 steps, a snapshot
 /// every 20 steps, X starting at zero unless [`seed`](Self::seed) or [`start`](Self::start) says otherwise.
-/// [`run`](Self::run) validates every parameter before the first step.
+/// [`run`](Self::run) validates every parameter once, before the first step.
 ///
 /// ```
 /// use gdlab::prelude::*;
@@ -75,6 +95,7 @@ enum Start<T> {
 /// assert_eq!(history.losses.len(), 100);
 /// assert_eq!(history.snapshots.iter().map(|s| s.step).collect::<Vec<_>>(), [0, 20, 40, 60, 80]);
 /// assert!((history.snapshots[4].loss - 4.4184e-6).abs() < 1e-9);
+/// assert_eq!(history.stop, Stop::Finished);
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -84,8 +105,8 @@ pub struct InverseDescent<T: Real> {
     start: Start<T>,
     lr: LearningRate,
     steps: usize,
-    record_every: usize,
-    patience: usize,
+    record_every: Option<usize>,
+    patience: Option<usize>,
     tolerance: Option<f64>,
 }
 
@@ -98,8 +119,8 @@ impl<T: Real> InverseDescent<T> {
             start: Start::Zeros,
             lr: LearningRate::Constant(lesson_lr()),
             steps: 100,
-            record_every: 20,
-            patience: 10,
+            record_every: Some(20),
+            patience: Some(10),
             tolerance: None,
         }
     }
@@ -122,17 +143,16 @@ impl<T: Real> InverseDescent<T> {
         self
     }
 
-    /// A constant learning rate.
-    pub fn lr(mut self, lr: f64) -> Self {
-        self.lr = LearningRate::Constant(lr);
+    /// The learning rate: one number, or a schedule of one per step
+    /// ([`LearningRate::Schedule`], or a `Vec<f64>`), which also sets the number of steps.
+    pub fn lr(mut self, lr: impl Into<LearningRate>) -> Self {
+        self.lr = lr.into();
         self
     }
 
-    /// One learning rate per step; this also sets the number of steps.
-    pub fn schedule(mut self, lrs: Vec<f64>) -> Self {
-        self.steps = lrs.len();
-        self.lr = LearningRate::Schedule(lrs);
-        self
+    /// One learning rate per step, as the original's `lrs`; the same as `.lr(lrs)`.
+    pub fn schedule(self, lrs: Vec<f64>) -> Self {
+        self.lr(lrs)
     }
 
     /// The number of steps (ignored with a schedule, whose length decides).
@@ -143,19 +163,26 @@ impl<T: Real> InverseDescent<T> {
 
     /// Record a snapshot at every step that is a multiple of `every` (the original: 20).
     pub fn record_every(mut self, every: usize) -> Self {
-        self.record_every = every;
+        self.record_every = Some(every);
         self
     }
 
-    /// Stop with [`GdlabError::Diverged`] once the loss has grown for this many steps in a row
-    /// and exceeds the first loss (default 10). A non-finite loss always stops the run.
-    pub fn divergence_patience(mut self, steps: usize) -> Self {
+    /// Record no snapshots: for long runs where only the losses and the final X matter.
+    pub fn no_snapshots(mut self) -> Self {
+        self.record_every = None;
+        self
+    }
+
+    /// When to call a run diverged although its loss is finite: once the loss has grown for
+    /// `Some(steps)` steps in a row and exceeds the first loss (default `Some(10)`); `None`
+    /// waits for a non-finite loss, which always stops the run.
+    pub fn divergence_patience(mut self, steps: Option<usize>) -> Self {
         self.patience = steps;
         self
     }
 
-    /// Stop early, at the first step whose loss is at most `tolerance`; the step is
-    /// [`History::converged_at`]. [`run`](Self::run) rejects a tolerance that is not finite and ≥ 0.
+    /// Stop early, at the first step whose loss is at most `tolerance`
+    /// ([`Stop::Converged`]). [`run`](Self::run) rejects a tolerance that is not finite and ≥ 0.
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = Some(tolerance);
         self
@@ -169,8 +196,25 @@ impl<T: Real> InverseDescent<T> {
         stability_bound(&self.m)
     }
 
-    fn rates(&self) -> Result<Vec<f64>> {
-        let rates = match &self.lr {
+    /// Every parameter checked, once: the plan of a run that can only end, never fail.
+    fn checked(&self) -> Result<Checked<'_, T>> {
+        let bound = self.stability_bound()?;
+        let n = self.m.nrows();
+        let target = self.target.clone().unwrap_or_else(|| Array2::eye(n));
+        ensure_shape("the target (it must have M's shape)", self.m.dim(), target.shape())?;
+        let x = match &self.start {
+            Start::Zeros => Array2::zeros((n, n)),
+            Start::Seed(s) => TorchRng::manual_seed(*s).rand((n, n)),
+            Start::Matrix(x) => x.clone(),
+        };
+        ensure_shape("the start X (it must have M's shape)", self.m.dim(), x.shape())?;
+        if let Some(every) = self.record_every {
+            ensure_param(every >= 1, "record_every", every as f64, "at least 1")?;
+        }
+        if let Some(tol) = self.tolerance {
+            ensure_param(tol.is_finite() && tol >= 0.0, "tolerance", tol, "a finite loss >= 0")?;
+        }
+        let lrs = match &self.lr {
             LearningRate::Constant(lr) => {
                 ensure_lr(*lr, None)?;
                 vec![*lr; self.steps]
@@ -182,90 +226,133 @@ impl<T: Real> InverseDescent<T> {
                 lrs.clone()
             }
         };
-        if rates.is_empty() {
-            return Err(GdlabError::InvalidParameter { name: "steps", value: "0".into(), expected: "at least 1 step" });
-        }
-        Ok(rates)
+        ensure_param(!lrs.is_empty(), "steps", 0.0, "at least 1 step")?;
+        Ok(Checked {
+            m: &self.m,
+            target,
+            x,
+            lrs,
+            record_every: self.record_every,
+            patience: self.patience,
+            tolerance: self.tolerance,
+            bound,
+        })
     }
 
-    /// Runs the descent.
+    /// Runs the descent; a run that diverges is an error.
     ///
     /// # Errors
     /// Before the first step: [`GdlabError::ShapeMismatch`] for a non-square M or a target or
     /// start of another shape, [`GdlabError::Empty`], [`GdlabError::InvalidLearningRate`],
     /// [`GdlabError::InvalidParameter`] for 0 steps, `record_every` 0 or a tolerance that is not a finite number ≥ 0.
-    /// During the run: [`GdlabError::Diverged`], with the bound and the losses so far.
+    /// After the run: [`GdlabError::Diverged`], with the bound and the losses so far
+    /// ([`trace`](Self::trace) returns such a run as a [`History`] instead).
     pub fn run(&self) -> Result<History<T>> {
-        self.run_with(|_, _| {})
+        self.trace()?.into_result()
     }
 
-    /// [`run`](Self::run), calling `on_step(step, loss)` after every step: e.g. for a progress bar.
+    /// Runs the descent and returns its [`History`] however it ended: finished, converged or
+    /// diverged ([`History::stop`]).
     ///
     /// # Errors
-    /// As [`run`](Self::run).
-    pub fn run_with(&self, mut on_step: impl FnMut(usize, T)) -> Result<History<T>> {
-        let bound = self.stability_bound()?;
-        let n = self.m.nrows();
-        let target = self.target.clone().unwrap_or_else(|| Array2::eye(n));
-        ensure_shape("the target (it must have M's shape)", self.m.shape(), target.shape())?;
-        let mut x = match &self.start {
-            Start::Zeros => Array2::zeros((n, n)),
-            Start::Seed(s) => TorchRng::manual_seed(*s).rand((n, n)),
-            Start::Matrix(x) => x.clone(),
-        };
-        ensure_shape("the start X (it must have M's shape)", self.m.shape(), x.shape())?;
-        if self.record_every == 0 {
-            return Err(GdlabError::InvalidParameter {
-                name: "record_every",
-                value: "0".into(),
-                expected: "at least 1",
-            });
-        }
-        if let Some(tol) = self.tolerance.filter(|t| !(t.is_finite() && *t >= 0.0)) {
-            return Err(GdlabError::InvalidParameter {
-                name: "tolerance",
-                value: tol.to_string(),
-                expected: "a finite loss >= 0",
-            });
-        }
-        let mut rates = self.rates()?;
+    /// The parameter errors of [`run`](Self::run), before the first step.
+    pub fn trace(&self) -> Result<History<T>> {
+        self.trace_with(|_, _| {})
+    }
 
-        let mut losses = Vec::with_capacity(rates.len());
+    /// [`trace`](Self::trace), calling `on_step(step, loss)` after every step: e.g. for a progress bar.
+    ///
+    /// # Errors
+    /// As [`trace`](Self::trace).
+    pub fn trace_with(&self, on_step: impl FnMut(usize, T)) -> Result<History<T>> {
+        Ok(self.checked()?.run(on_step))
+    }
+}
+
+/// A run whose parameters [`InverseDescent::checked`] accepted.
+struct Checked<'a, T: Real> {
+    m: &'a Array2<T>,
+    target: Array2<T>,
+    x: Array2<T>,
+    lrs: Vec<f64>,
+    record_every: Option<usize>,
+    patience: Option<usize>,
+    tolerance: Option<f64>,
+    bound: f64,
+}
+
+impl<T: Real> Checked<'_, T> {
+    fn run(self, mut on_step: impl FnMut(usize, T)) -> History<T> {
+        let Checked { m, target, mut x, mut lrs, record_every, patience, tolerance, bound } = self;
+        let mut losses: Vec<T> = Vec::with_capacity(lrs.len());
         let mut snapshots = Vec::new();
         let mut growing = 0;
-        let mut converged_at = None;
-        for (step, &lr) in rates.iter().enumerate() {
-            if step % self.record_every == 0 {
-                snapshots.push(Snapshot { step, loss: T::nan(), diff: &x.dot(&self.m) - &target });
-            }
-            let loss = step_unchecked(&mut x, &self.m, &target, T::from_f64_lossy(lr));
-            if let Some(s) = snapshots.last_mut().filter(|s| s.step == step) {
-                s.loss = loss;
-            }
+        let mut stop = Stop::Finished;
+        for (step, &lr) in lrs.iter().enumerate() {
+            let y_hat = x.dot(m);
+            let loss = mse_unchecked(&target, &y_hat);
             growing = match losses.last() {
                 Some(&prev) if loss > prev => growing + 1,
                 _ => 0,
             };
             losses.push(loss);
-            on_step(step, loss);
-            let runaway = self.patience > 0 && growing >= self.patience && loss > losses[0];
-            if !loss.is_finite() || runaway {
-                return Err(GdlabError::Diverged {
-                    step,
-                    loss: loss.as_f64(),
-                    lr,
-                    bound,
-                    losses: losses.iter().map(|l| l.as_f64()).collect(),
-                });
+            if record_every.is_some_and(|every| step % every == 0) {
+                snapshots.push(Snapshot { step, loss, diff: &y_hat - &target });
             }
-            if self.tolerance.is_some_and(|t| loss.as_f64() <= t) {
-                converged_at = Some(step);
+            let diverged = if !loss.is_finite() {
+                Some(Divergence::NotFinite)
+            } else if patience.is_some_and(|p| growing >= p && loss > losses[0]) {
+                Some(Divergence::Growing { steps: growing })
+            } else {
+                None
+            };
+            if let Some(reason) = diverged {
+                on_step(step, loss);
+                stop = Stop::Diverged { step, reason };
+                break;
+            }
+            descend(&mut x, &y_hat, m, &target, T::from_f64_lossy(lr));
+            on_step(step, loss);
+            if tolerance.is_some_and(|t| loss.as_f64() <= t) {
+                stop = Stop::Converged { step };
                 break;
             }
         }
-        rates.truncate(losses.len());
-        Ok(History { losses, snapshots, x, lrs: rates, bound, converged_at })
+        lrs.truncate(losses.len());
+        History { losses, snapshots, x, lrs, bound, stop }
     }
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Every step of the schedule ran.
+    Finished,
+    /// The loss reached the [`tolerance`](InverseDescent::tolerance) at this step, which was
+    /// still taken; the run stopped there.
+    Converged {
+        /// The first step whose loss was at most the tolerance.
+        step: usize,
+    },
+    /// The run was stopped at this step, before its update, because it diverged.
+    Diverged {
+        /// The step whose loss showed it.
+        step: usize,
+        /// What showed it.
+        reason: Divergence,
+    },
+}
+
+/// Why a run was called diverged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Divergence {
+    /// The loss became infinite or NaN.
+    NotFinite,
+    /// The loss grew this many steps in a row and exceeded the first loss.
+    Growing {
+        /// How many steps in a row it grew.
+        steps: usize,
+    },
 }
 
 /// X·M − target at one recorded step, before that step's update.
@@ -279,27 +366,60 @@ pub struct Snapshot<T> {
     pub diff: Array2<T>,
 }
 
-/// What a run of [`InverseDescent`] leaves: the loss at every step and the snapshots.
+/// What a run of [`InverseDescent`] leaves: the loss at every step, the snapshots, the last
+/// X and how the run ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct History<T> {
     /// The loss at every step, before that step's update.
     pub losses: Vec<T>,
     /// A snapshot at every `record_every`-th step.
     pub snapshots: Vec<Snapshot<T>>,
-    /// X after the last step.
+    /// X after the last update.
     pub x: Array2<T>,
-    /// The learning rate used at each step.
+    /// The learning rate of each step that ran.
     pub lrs: Vec<f64>,
     /// The stability bound `N / λ_max(M·Mᵀ)` of the run's M.
     pub bound: f64,
-    /// The first step whose loss was at most the [`tolerance`](InverseDescent::tolerance), if
-    /// one was set and reached; the run stopped there.
-    pub converged_at: Option<usize>,
+    /// How the run ended.
+    pub stop: Stop,
 }
 
 impl<T: Real> History<T> {
     /// The loss at the last step.
     pub fn final_loss(&self) -> T {
         *self.losses.last().expect("a run has at least one step")
+    }
+
+    /// The step at which the loss reached the tolerance, if it did.
+    pub fn converged_at(&self) -> Option<usize> {
+        match self.stop {
+            Stop::Converged { step } => Some(step),
+            _ => None,
+        }
+    }
+
+    /// The step at which the run was stopped for diverging, if it was.
+    pub fn diverged_at(&self) -> Option<usize> {
+        match self.stop {
+            Stop::Diverged { step, .. } => Some(step),
+            _ => None,
+        }
+    }
+
+    /// The run itself, or [`GdlabError::Diverged`] if it diverged: for `?`.
+    ///
+    /// # Errors
+    /// [`GdlabError::Diverged`], with the step, its loss and rate, the bound and every loss.
+    pub fn into_result(self) -> Result<Self> {
+        match self.stop {
+            Stop::Diverged { step, .. } => Err(GdlabError::Diverged {
+                step: Some(step),
+                loss: self.final_loss().as_f64(),
+                lr: self.lrs[step],
+                bound: self.bound,
+                losses: self.losses.iter().map(|l| l.as_f64()).collect(),
+            }),
+            _ => Ok(self),
+        }
     }
 }

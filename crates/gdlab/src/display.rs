@@ -1,8 +1,12 @@
 //! Matrices printed as torch and numpy print them, instead of ndarray's Debug dump with strides.
+//!
+//! In a notebook a cell that ends in a matrix needs no call at all: [`EvcxrShow`], in the
+//! prelude, prints arrays as torch does. [`show_decimals`] and [`show_scalar`] are for
+//! `println!`, as in the lesson's loop.
 
 use std::fmt;
 
-use ndarray::ArrayRef2;
+use ndarray::{ArrayBase, ArrayRef2, Data, Ix1, Ix2};
 
 use crate::real::Real;
 
@@ -10,20 +14,62 @@ use crate::real::Real;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Shown {
     cells: Vec<Vec<String>>,
-    separator: &'static str,
+    style: Style,
 }
 
-/// Prints like torch: 4 decimals, or scientific notation when the magnitudes span more than
-/// 1000× (or reach below 1e-4), or `1.` for whole numbers; columns aligned.
-///
-/// ```
-/// use gdlab::prelude::*;
-/// let m = Array2::from_diag(&array![1.0f32, 2.0]);
-/// assert_eq!(show(&m).to_string(), "[[1., 0.],\n [0., 2.]]");
-/// assert_eq!(show(&array![[0.5f32, 0.25]]).to_string(), "[[0.5000, 0.2500]]");
-/// ```
-pub fn show<T: Real>(a: &ArrayRef2<T>) -> Shown {
-    let finite: Vec<f64> = a.iter().map(|v| v.as_f64()).filter(|v| v.is_finite()).collect();
+/// torch pads every number to one width and separates them with commas; numpy with a
+/// `formatter` prints each number as the formatter returns it, separated by one space.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Torch,
+    Numpy,
+}
+
+/// An element type that prints as torch prints its tensors. Sealed.
+pub trait TorchElement: Copy + sealed::Sealed {
+    /// Each element's text, given all of them (torch picks one format per tensor).
+    #[doc(hidden)]
+    fn texts(values: &[Self]) -> Vec<String>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+    impl Sealed for i32 {}
+    impl Sealed for i64 {}
+    impl Sealed for u32 {}
+    impl Sealed for u64 {}
+    impl Sealed for usize {}
+}
+
+macro_rules! integer_elements {
+    ($($t:ty),*) => {$(
+        impl TorchElement for $t {
+            fn texts(values: &[Self]) -> Vec<String> {
+                values.iter().map(|v| v.to_string()).collect()
+            }
+        }
+    )*};
+}
+integer_elements!(i32, i64, u32, u64, usize);
+
+macro_rules! float_elements {
+    ($($t:ty),*) => {$(
+        impl TorchElement for $t {
+            fn texts(values: &[Self]) -> Vec<String> {
+                let values: Vec<f64> = values.iter().map(|v| v.as_f64()).collect();
+                float_texts(&values)
+            }
+        }
+    )*};
+}
+float_elements!(f32, f64);
+
+/// torch's choice: 4 decimals, or scientific notation when the magnitudes span more than
+/// 1000× (or reach below 1e-4), or `1.` when every value is whole.
+fn float_texts(values: &[f64]) -> Vec<String> {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let nonzero: Vec<f64> = finite.iter().map(|v| v.abs()).filter(|&v| v > 0.0).collect();
     let max = nonzero.iter().copied().fold(0.0, f64::max);
     let min = nonzero.iter().copied().fold(f64::INFINITY, f64::min);
@@ -36,23 +82,42 @@ pub fn show<T: Real>(a: &ArrayRef2<T>) -> Shown {
     } else {
         |v| format!("{v:.4}")
     };
-    Shown::new(a, |v| format(v.as_f64()), ", ")
+    values.iter().map(|&v| format(v)).collect()
 }
 
-/// Prints with a fixed number of decimals, as the original's
-/// `np.set_printoptions(formatter={'float': '{0:0.2f}'.format})` does for the difference matrix.
+/// Prints like torch: 4 decimals, or scientific notation when the magnitudes span more than
+/// 1000× (or reach below 1e-4), or `1.` for whole numbers; integers as they are; columns aligned.
+///
+/// A cell that ends in a matrix prints this way by itself (see [`EvcxrShow`]); `show` is for
+/// `println!` and `format!`.
 ///
 /// ```
 /// use gdlab::prelude::*;
-/// assert_eq!(show_decimals(&array![[-0.284f32, 1.259]], 2).to_string(), "[[-0.28  1.26]]");
+/// let m = Array2::from_diag(&array![1.0f32, 2.0]);
+/// assert_eq!(show(&m).to_string(), "[[1., 0.],\n [0., 2.]]");
+/// assert_eq!(show(&array![[0.5f32, 0.25]]).to_string(), "[[0.5000, 0.2500]]");
+/// assert_eq!(show(&array![[0, 1], [1, 1]]).to_string(), "[[0, 1],\n [1, 1]]");
 /// ```
-pub fn show_decimals<T: Real>(a: &ArrayRef2<T>, decimals: usize) -> Shown {
-    Shown::new(a, |v| format!("{:.*}", decimals, v.as_f64()), " ")
+pub fn show<A: TorchElement>(a: &ArrayRef2<A>) -> Shown {
+    let flat: Vec<A> = a.iter().copied().collect();
+    let mut texts = A::texts(&flat).into_iter();
+    let cells = (0..a.nrows()).map(|_| texts.by_ref().take(a.ncols()).collect()).collect();
+    Shown { cells, style: Style::Torch }
 }
 
-/// Prints an integer matrix, such as an indicator matrix.
-pub fn show_int(a: &ArrayRef2<i32>) -> Shown {
-    Shown::new(a, |v| v.to_string(), ", ")
+/// Prints with a fixed number of decimals, as numpy prints after the original's
+/// `np.set_printoptions(formatter={'float': lambda x: "{0:0.2f}".format(x)})`: each number as
+/// the formatter writes it, one space apart, no padding.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let diff = array![[-0.284f32, 1.259], [0.852, -0.37]];
+/// assert_eq!(show_decimals(&diff, 2).to_string(), "[[-0.28 1.26]\n [0.85 -0.37]]");
+/// ```
+pub fn show_decimals<T: Real>(a: &ArrayRef2<T>, decimals: usize) -> Shown {
+    let cells =
+        a.rows().into_iter().map(|row| row.iter().map(|v| format!("{:.*}", decimals, v.as_f64())).collect()).collect();
+    Shown { cells, style: Style::Numpy }
 }
 
 /// A scalar as torch prints a loss: `1.6650`, or `4.7337e-05` below 1e-4.
@@ -63,7 +128,8 @@ pub fn show_int(a: &ArrayRef2<i32>) -> Shown {
 /// ```
 pub fn show_scalar<T: Real>(x: T) -> ShownScalar {
     let v = x.as_f64();
-    let text = if v != 0.0 && v.is_finite() && (v.abs() < 1e-4 || v.abs() > 1e8) { sci(v, 4) } else { format!("{v:.4}") };
+    let text =
+        if v != 0.0 && v.is_finite() && (v.abs() < 1e-4 || v.abs() > 1e8) { sci(v, 4) } else { format!("{v:.4}") };
     ShownScalar(text)
 }
 
@@ -101,25 +167,24 @@ fn sci(v: f64, decimals: usize) -> String {
     }
 }
 
-impl Shown {
-    fn new<T: Copy>(a: &ArrayRef2<T>, format: impl Fn(T) -> String, separator: &'static str) -> Self {
-        let cells = a.rows().into_iter().map(|row| row.iter().map(|&v| format(v)).collect()).collect();
-        Shown { cells, separator }
-    }
-}
-
 impl fmt::Display for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.cells.iter().flatten().map(String::len).max().unwrap_or(0);
+        let width = match self.style {
+            Style::Torch => self.cells.iter().flatten().map(|c| c.chars().count()).max().unwrap_or(0),
+            Style::Numpy => 0,
+        };
+        let (separator, joint) = match self.style {
+            Style::Torch => (", ", ",\n "),
+            Style::Numpy => (" ", "\n "),
+        };
         let rows: Vec<String> = self
             .cells
             .iter()
             .map(|row| {
                 let cells: Vec<String> = row.iter().map(|c| format!("{c:>width$}")).collect();
-                format!("[{}]", cells.join(self.separator))
+                format!("[{}]", cells.join(separator))
             })
             .collect();
-        let joint = if self.separator == " " { "\n " } else { ",\n " };
         write!(f, "[{}]", rows.join(joint))
     }
 }
@@ -130,20 +195,96 @@ impl fmt::Debug for Shown {
     }
 }
 
-/// Shows a cell's final value in one compile instead of two. In the prelude.
+/// What evcxr shows for a cell's final value, in one compile. In the prelude.
 ///
-/// evcxr first compiles `(value).evcxr_display()`; when the type has no such method it compiles
-/// the cell a second time, printing `{:?}`. This trait gives every `Debug` type the method and
-/// prints exactly what that second compile would, so a cell ending in `loss` or `df.head(..)`
-/// is compiled once. Types with their own `evcxr_display`, like [`Figure`](crate::Figure),
-/// keep it: an inherent method wins over a trait method.
-pub trait EvcxrDebug {
-    /// Sends `{:?}` of the value to evcxr as `text/plain`.
+/// evcxr first compiles `(value).evcxr_display()`; when the type has no such method it
+/// compiles the cell a second time, printing `{:?}`. This trait gives the types a notebook
+/// ends cells with that method:
+/// - 1- and 2-dimensional arrays of floats and integers print as torch prints a tensor
+///   (see [`show`]), so a cell ending in `m1234` needs no wrapper;
+/// - numbers, strings, `Vec`s, `Option`s, data frames and gdlab's own types print their
+///   `Debug`, exactly what evcxr's second compile would print;
+/// - `()` prints nothing, so a cell may end in a `for` loop.
+///
+/// Other types still display, through evcxr's second compile. Types with their own
+/// `evcxr_display`, like [`Figure`](crate::Figure), keep it: an inherent method wins.
+///
+/// There is no blanket impl for every `Debug` type: it would make the array impl ambiguous.
+pub trait EvcxrShow {
+    /// Sends the value's text to evcxr as `text/plain`.
     fn evcxr_display(&self);
 }
 
-impl<T: fmt::Debug + ?Sized> EvcxrDebug for T {
+fn send_plain(text: &dyn fmt::Display) {
+    println!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT");
+}
+
+impl<S: Data> EvcxrShow for ArrayBase<S, Ix2>
+where
+    S::Elem: TorchElement,
+{
     fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT");
+        send_plain(&show(self));
+    }
+}
+
+impl<S: Data> EvcxrShow for ArrayBase<S, Ix1>
+where
+    S::Elem: TorchElement,
+{
+    fn evcxr_display(&self) {
+        let row = self.view().insert_axis(ndarray::Axis(0));
+        let text = show(&row).to_string();
+        send_plain(&&text[1..text.len() - 1]);
+    }
+}
+
+impl EvcxrShow for () {
+    fn evcxr_display(&self) {}
+}
+
+impl<T: EvcxrShow + ?Sized> EvcxrShow for &T {
+    fn evcxr_display(&self) {
+        (**self).evcxr_display();
+    }
+}
+
+macro_rules! debug_shown {
+    ($([$($generics:tt)*] $t:ty),* $(,)?) => {$(
+        impl<$($generics)*> EvcxrShow for $t {
+            fn evcxr_display(&self) {
+                send_plain(&format_args!("{self:?}"));
+            }
+        }
+    )*};
+}
+
+debug_shown!(
+    [] f32, [] f64, [] i8, [] i16, [] i32, [] i64, [] i128, [] isize,
+    [] u8, [] u16, [] u32, [] u64, [] u128, [] usize, [] bool, [] char, [] str, [] String,
+    [T: fmt::Debug] Vec<T>, [T: fmt::Debug] [T], [T: fmt::Debug, const N: usize] [T; N], [T: fmt::Debug] Option<T>,
+    [A: fmt::Debug, B: fmt::Debug] (A, B), [A: fmt::Debug, B: fmt::Debug, C: fmt::Debug] (A, B, C),
+    [] polars::prelude::DataFrame, [] polars::prelude::Column,
+    [] crate::GdlabError, [] ShownScalar, [] Shown,
+    [T: fmt::Debug] crate::History<T>, [T: fmt::Debug] crate::Snapshot<T>,
+    [] crate::RateComparison, [] crate::SweepPoint, [] crate::ConditioningCase,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn numpy_style_has_no_padding_and_torch_style_aligns() {
+        let a = array![[-0.28f32, 1.26], [0.85, -0.37]];
+        assert_eq!(show_decimals(&a, 2).to_string(), "[[-0.28 1.26]\n [0.85 -0.37]]");
+        assert_eq!(show(&a).to_string(), "[[-0.2800,  1.2600],\n [ 0.8500, -0.3700]]");
+    }
+
+    #[test]
+    fn wide_ranges_switch_to_scientific_notation() {
+        let g = array![[-3.5046e-2f32, 1.1024], [1.0338e-3, 0.5]];
+        assert_eq!(show(&g).to_string(), "[[-3.5046e-02,  1.1024e+00],\n [ 1.0338e-03,  5.0000e-01]]");
     }
 }

@@ -1,28 +1,34 @@
-//! The crate's one error type.
+//! The crate's one error type, and one constructor for each kind of check.
+
+use std::path::PathBuf;
 
 use thiserror::Error;
 
+/// A matrix shape, `(rows, columns)`.
+pub type Shape = (usize, usize);
+
 /// What can go wrong in `gdlab`. Every case names the problem and the value that was expected.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum GdlabError {
     /// Two shapes that must agree do not.
-    #[error("shape mismatch for {what}: expected {expected}, got {actual}")]
+    #[error("shape mismatch for {what}: expected {expected:?}, got {actual:?}")]
     ShapeMismatch {
-        /// Which argument or relation is wrong, e.g. "M must be square".
-        what: String,
-        /// The shape that was expected, e.g. "(4, 4)".
-        expected: String,
+        /// Which argument or relation is wrong, e.g. "M (it must be square)".
+        what: &'static str,
+        /// The shape that was expected.
+        expected: Shape,
         /// The shape that was given.
-        actual: String,
+        actual: Shape,
     },
 
     /// A matrix with no elements where at least one is needed.
-    #[error("{what} is empty (shape {shape}): expected at least one row and one column")]
+    #[error("{what} is empty (shape {shape:?}): expected at least one row and one column")]
     Empty {
         /// Which argument is empty.
-        what: String,
+        what: &'static str,
         /// Its shape.
-        shape: String,
+        shape: Shape,
     },
 
     /// A learning rate that is NaN, infinite, zero or negative.
@@ -41,29 +47,40 @@ pub enum GdlabError {
         p: f64,
     },
 
-    /// Any other parameter outside its range.
+    /// Any other numeric parameter outside its range.
     #[error("invalid {name} = {value}: expected {expected}")]
     InvalidParameter {
         /// The parameter's name.
         name: &'static str,
-        /// The rejected value, as text.
-        value: String,
+        /// The rejected value.
+        value: f64,
         /// What was expected.
         expected: &'static str,
     },
 
+    /// A run that cannot answer the question asked of it, e.g. a rate measured from a run
+    /// without a snapshot at every step.
+    #[error("{problem}: expected {expected}")]
+    UnsuitableRun {
+        /// What is wrong with the run.
+        problem: &'static str,
+        /// What kind of run was expected.
+        expected: &'static str,
+    },
+
     /// The matrix has no inverse.
-    #[error("matrix {shape} is singular (a zero pivot in its LU factorisation): it has no inverse")]
+    #[error("matrix {shape:?} is singular (a zero pivot in its LU factorisation): it has no inverse")]
     Singular {
         /// Its shape.
-        shape: String,
+        shape: Shape,
     },
 
     /// The loss became non-finite or kept growing.
     #[error("{}", diverged_message(*step, *loss, *lr, *bound))]
     Diverged {
-        /// The step at which divergence was detected.
-        step: usize,
+        /// The step at which divergence was detected; `None` for a single
+        /// [`gradient_step`](crate::gradient_step), which does not know its number.
+        step: Option<usize>,
         /// The loss at that step (may be infinite or NaN).
         loss: f64,
         /// The learning rate in use at that step.
@@ -74,17 +91,27 @@ pub enum GdlabError {
         losses: Vec<f64>,
     },
 
-    /// A polars operation failed, e.g. a column that does not exist.
+    /// A data frame has no column of that name.
+    #[error("data frame: no column {name:?}: expected one of {available:?}")]
+    MissingColumn {
+        /// The column asked for.
+        name: String,
+        /// The columns the frame has.
+        available: Vec<String>,
+    },
+
+    /// A polars operation failed, e.g. a column that is not numeric.
     #[error("data frame: {0}")]
-    Frame(String),
+    Frame(#[from] polars::error::PolarsError),
 
     /// Writing a file failed.
-    #[error("cannot write {path}: {message}")]
+    #[error("cannot write {}: {source}", path.display())]
     Io {
         /// The file.
-        path: String,
-        /// The operating system's message.
-        message: String,
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
     },
 }
 
@@ -105,43 +132,33 @@ fn step_suffix(step: Option<usize>) -> String {
     step.map(|s| format!(" at schedule index {s}")).unwrap_or_default()
 }
 
-fn diverged_message(step: usize, loss: f64, lr: f64, bound: f64) -> String {
+fn diverged_message(step: Option<usize>, loss: f64, lr: f64, bound: f64) -> String {
     let why = if lr >= bound {
         format!("the learning rate {lr} exceeds the stability bound lr < N/λ_max(M·Mᵀ) = {bound:.6}")
     } else {
         format!("the learning rate {lr} is within the stability bound {bound:.6}, so the numbers overflowed")
     };
-    format!("gradient descent diverged at step {step} (loss = {loss:e}): {why}")
+    let at = step.map(|s| format!(" at step {s}")).unwrap_or_default();
+    format!("gradient descent diverged{at} (loss = {loss:e}): {why}")
 }
 
-impl From<polars::error::PolarsError> for GdlabError {
-    fn from(e: polars::error::PolarsError) -> Self {
-        GdlabError::Frame(e.to_string())
-    }
-}
-
-/// `"(r, c)"` for error messages.
-pub(crate) fn shape_of(shape: &[usize]) -> String {
-    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    format!("({})", parts.join(", "))
+/// A 2-D shape from ndarray's `shape()` slice.
+pub(crate) fn shape2(shape: &[usize]) -> Shape {
+    (shape.first().copied().unwrap_or(0), shape.get(1).copied().unwrap_or(1))
 }
 
 /// Fails with [`GdlabError::Empty`] when `shape` has a zero dimension.
-pub(crate) fn ensure_nonempty(what: &str, shape: &[usize]) -> Result<()> {
+pub(crate) fn ensure_nonempty(what: &'static str, shape: &[usize]) -> Result<()> {
     if shape.contains(&0) {
-        return Err(GdlabError::Empty { what: what.to_string(), shape: shape_of(shape) });
+        return Err(GdlabError::Empty { what, shape: shape2(shape) });
     }
     Ok(())
 }
 
 /// Fails with [`GdlabError::ShapeMismatch`] when `actual != expected`.
-pub(crate) fn ensure_shape(what: &str, expected: &[usize], actual: &[usize]) -> Result<()> {
-    if expected != actual {
-        return Err(GdlabError::ShapeMismatch {
-            what: what.to_string(),
-            expected: shape_of(expected),
-            actual: shape_of(actual),
-        });
+pub(crate) fn ensure_shape(what: &'static str, expected: Shape, actual: &[usize]) -> Result<()> {
+    if shape2(actual) != expected {
+        return Err(GdlabError::ShapeMismatch { what, expected, actual: shape2(actual) });
     }
     Ok(())
 }
@@ -152,4 +169,25 @@ pub(crate) fn ensure_lr(lr: f64, step: Option<usize>) -> Result<()> {
         return Err(GdlabError::InvalidLearningRate { lr, step });
     }
     Ok(())
+}
+
+/// Fails with [`GdlabError::InvalidParameter`] unless `ok`.
+pub(crate) fn ensure_param(ok: bool, name: &'static str, value: f64, expected: &'static str) -> Result<()> {
+    if !ok {
+        return Err(GdlabError::InvalidParameter { name, value, expected });
+    }
+    Ok(())
+}
+
+/// Fails with [`GdlabError::InvalidProbability`] unless `0 <= p <= 1`.
+pub(crate) fn ensure_probability(p: f64) -> Result<()> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(GdlabError::InvalidProbability { p });
+    }
+    Ok(())
+}
+
+/// Writes `text` to `path`, or [`GdlabError::Io`] with the OS error as its source.
+pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|source| GdlabError::Io { path: path.to_path_buf(), source })
 }

@@ -2,7 +2,7 @@
 
 use ndarray::{Array1, Array2, ArrayRef2};
 
-use crate::error::{GdlabError, Result, ensure_nonempty, shape_of};
+use crate::error::{Result, ensure_nonempty, ensure_probability};
 use crate::rng::TorchRng;
 
 /// `(torch.rand(docs, words) < p).int()`: 1 where a word occurs in a document.
@@ -10,7 +10,7 @@ use crate::rng::TorchRng;
 /// `p` is compared in `f32`, as torch compares a float32 tensor with a Python float.
 ///
 /// # Errors
-/// [`GdlabError::InvalidProbability`] unless `0 <= p <= 1`; [`GdlabError::Empty`] if
+/// [`GdlabError::InvalidProbability`](crate::GdlabError::InvalidProbability) unless `0 <= p <= 1`; [`GdlabError::Empty`](crate::GdlabError::Empty) if
 /// `docs` or `words` is 0.
 ///
 /// ```
@@ -20,9 +20,7 @@ use crate::rng::TorchRng;
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
 pub fn indicator_matrix(rng: &mut TorchRng, docs: usize, words: usize, p: f64) -> Result<Array2<i32>> {
-    if !(0.0..=1.0).contains(&p) {
-        return Err(GdlabError::InvalidProbability { p });
-    }
+    ensure_probability(p)?;
     ensure_nonempty("the indicator matrix", &[docs, words])?;
     let p = p as f32;
     let u: Array2<f32> = rng.rand((docs, words));
@@ -43,10 +41,8 @@ pub fn cooccurrence(ind: &ArrayRef2<i32>) -> Array2<i32> {
 /// The fraction of ones, which approaches p as the matrix grows.
 ///
 /// # Errors
-/// [`GdlabError::Empty`] for an empty matrix, whose density is undefined.
+/// [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty matrix, whose density is undefined.
 pub fn density(ind: &ArrayRef2<i32>) -> Result<f64> {
-    if ind.is_empty() {
-        return Err(GdlabError::Empty { what: "the indicator matrix".into(), shape: shape_of(ind.shape()) });
-    }
+    ensure_nonempty("the indicator matrix", ind.shape())?;
     Ok(f64::from(ind.sum()) / ind.len() as f64)
 }

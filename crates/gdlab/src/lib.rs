@@ -36,8 +36,8 @@
 //! // The same loop as one call, with the snapshots the original prints every 20 steps.
 //! let history = InverseDescent::new(&m).seed(314).record_every(20).run()?;
 //! assert_eq!(history.snapshots.len(), 5);
-//! let heatmaps = diff_heatmaps(&history);            // one figure, five panels
-//! let line = loss_line(&losses_frame(&history), "losses")?; // log-scale loss line
+//! let heatmaps = diff_heatmaps(&history.snapshots, ColourRange::PerPanel); // five panels
+//! let line = loss_line(&losses_frame(&history.losses), "losses")?; // log-scale loss line
 //!
 //! // indicator = (rand(size=[17, 3]) < 0.2).int()
 //! let ind = indicator_matrix(&mut TorchRng::manual_seed(123), 17, 3, 0.2)?;
@@ -48,22 +48,27 @@
 //!
 //! In a notebook, one `:dep gdlab = { path = "…" }` brings everything: `gdlab` re-exports
 //! [`ndarray`], [`ndarray_rand`], [`plotly`] and [`polars`], and [`prelude`] gathers the names
-//! a notebook uses. A [`Figure`] displays itself in evcxr (see [`plot`]).
+//! a notebook uses. A [`Figure`] displays itself in evcxr, with plotly.js inline once per kernel, so pages
+//! open offline; a cell that ends in a matrix prints it as torch does ([`EvcxrShow`]).
 //!
 //! Errors are one enum, [`GdlabError`]; functions that cannot fail on valid shapes
 //! ([`mse`], [`mse_grad`]) panic with a clear message instead and have `try_` twins.
+//!
+//! # Panics
+//! Only [`mse`] and [`mse_grad`], on shapes that do not fit; everything else returns a
+//! [`Result`].
 #![warn(missing_docs)]
 
-pub mod convergence;
-pub mod descent;
-pub mod display;
-pub mod error;
-pub mod indicator;
-pub mod linalg;
-pub mod loss;
-pub mod plot;
-pub mod real;
-pub mod rng;
+mod convergence;
+mod descent;
+mod display;
+mod error;
+mod indicator;
+mod linalg;
+mod loss;
+mod plot;
+mod real;
+mod rng;
 
 pub use ndarray;
 pub use ndarray_rand;
@@ -71,25 +76,38 @@ pub use plotly;
 pub use polars;
 
 pub use convergence::{
-    ConditioningCase, RateComparison, SweepPoint, conditioning_frame, conditioning_study, hilbert, log_space, lr_sweep,
-    predicted_rates, predicted_steps, rate_comparison, seed_losses, with_condition_number,
+    ConditioningCase, DirectionRate, RateComparison, SweepPoint, conditioning_frame, conditioning_study, hilbert,
+    log_space, lr_sweep, predicted_rates, predicted_steps, rate_comparison, seed_losses, with_condition_number,
 };
-pub use descent::{History, InverseDescent, LearningRate, Snapshot, gradient_step, lesson_lr};
-pub use display::{EvcxrDebug, Shown, ShownScalar, show, show_decimals, show_int, show_scalar};
-pub use error::{GdlabError, Result};
+pub use descent::{Divergence, History, InverseDescent, LearningRate, Snapshot, Stop, gradient_step, lesson_lr};
+pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, show, show_decimals, show_scalar};
+pub use error::{GdlabError, Result, Shape};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
 pub use linalg::{condition_number, inverse, stability_bound};
 pub use loss::{mse, mse_grad, try_mse, try_mse_grad};
 pub use plot::{
-    Figure, Report, bar_chart, conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps,
-    line_chart, loss_curve, loss_line, loss_lines, losses_frame, rate_figure, sweep_figure,
+    Axes, ColourRange, Figure, MAX_PANELS, Report, bar_chart, conditioning_figure, count_heatmap, diff_animation,
+    diff_heatmap, diff_heatmaps, line_chart, loss_curve, loss_line, loss_lines, losses_frame, plotly_js, rate_figure,
+    resend_plotly_js, sweep_figure,
 };
 pub use real::Real;
 pub use rng::{TorchRng, TorchUniform};
 
-/// Everything a notebook needs: `use gdlab::prelude::*;`.
+/// What a notebook uses: `use gdlab::prelude::*;`. The lesson's functions and types, the
+/// ndarray names its cells write, and [`EvcxrShow`], which prints a cell's final matrix as torch does.
 pub mod prelude {
-    pub use crate::*;
-    pub use ndarray::{Array1, Array2, ArrayRef2, ArrayView2, Axis, array, s};
+    #[doc(no_inline)]
+    pub use crate::{
+        Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent, LearningRate, Result,
+        Snapshot, Stop, TorchRng, bar_chart, condition_number, conditioning_figure, conditioning_frame,
+        conditioning_study, cooccurrence, count_heatmap, density, diff_animation, diff_heatmap, diff_heatmaps,
+        document_frequency, gradient_step, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space,
+        loss_curve, loss_line, loss_lines, losses_frame, lr_sweep, mse, mse_grad, predicted_rates, predicted_steps,
+        rate_comparison, rate_figure, seed_losses, show, show_decimals, show_scalar, stability_bound, sweep_figure,
+        with_condition_number,
+    };
+    #[doc(no_inline)]
+    pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};
+    #[doc(no_inline)]
     pub use polars::prelude::{Column, DataFrame};
 }

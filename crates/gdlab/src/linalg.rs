@@ -5,23 +5,23 @@
 use nalgebra::DMatrix;
 use ndarray::{Array2, ArrayRef2};
 
-use crate::error::{GdlabError, Result, ensure_nonempty, shape_of};
+use crate::error::{GdlabError, Result, ensure_nonempty, ensure_shape};
 use crate::real::Real;
 
-fn to_nalgebra<T: Real>(m: &ArrayRef2<T>) -> DMatrix<f64> {
+pub(crate) fn to_nalgebra<T: Real>(m: &ArrayRef2<T>) -> DMatrix<f64> {
     DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]].as_f64())
 }
 
-pub(crate) fn ensure_square<T: Real>(what: &str, m: &ArrayRef2<T>) -> Result<()> {
-    ensure_nonempty(what, m.shape())?;
-    if m.nrows() != m.ncols() {
-        return Err(GdlabError::ShapeMismatch {
-            what: format!("{what} (it must be square)"),
-            expected: shape_of(&[m.nrows(), m.nrows()]),
-            actual: shape_of(m.shape()),
-        });
-    }
-    Ok(())
+/// Fails unless M is a non-empty square matrix.
+pub(crate) fn ensure_square<T: Real>(m: &ArrayRef2<T>) -> Result<()> {
+    ensure_nonempty("M", m.shape())?;
+    ensure_shape("M (it must be square)", (m.nrows(), m.nrows()), m.shape())
+}
+
+/// `λ_max(M·Mᵀ)`, which sets how fast the stiffest direction moves.
+pub(crate) fn gram_lambda_max<T: Real>(m: &ArrayRef2<T>) -> f64 {
+    let a = to_nalgebra(m);
+    (&a * a.transpose()).symmetric_eigenvalues().max()
 }
 
 /// The inverse of a square matrix, like `torch.inverse`.
@@ -38,8 +38,8 @@ pub(crate) fn ensure_square<T: Real>(what: &str, m: &ArrayRef2<T>) -> Result<()>
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
 pub fn inverse<T: Real>(m: &ArrayRef2<T>) -> Result<Array2<T>> {
-    ensure_square("M", m)?;
-    let singular = || GdlabError::Singular { shape: shape_of(m.shape()) };
+    ensure_square(m)?;
+    let singular = || GdlabError::Singular { shape: m.dim() };
     let inv = to_nalgebra(m).lu().try_inverse().ok_or_else(singular)?;
     let out = Array2::from_shape_fn(m.dim(), |(i, j)| T::from_f64_lossy(inv[(i, j)]));
     if out.iter().all(|v| v.is_finite()) { Ok(out) } else { Err(singular()) }
@@ -61,11 +61,8 @@ pub fn inverse<T: Real>(m: &ArrayRef2<T>) -> Result<Array2<T>> {
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
 pub fn stability_bound<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
-    ensure_square("M", m)?;
-    let a = to_nalgebra(m);
-    let gram = &a * a.transpose();
-    let lambda_max = gram.symmetric_eigenvalues().max();
-    Ok(m.len() as f64 / lambda_max)
+    ensure_square(m)?;
+    Ok(m.len() as f64 / gram_lambda_max(m))
 }
 
 /// The 2-norm condition number `σ_max / σ_min` (infinite for a singular matrix).
@@ -73,7 +70,7 @@ pub fn stability_bound<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
 /// # Errors
 /// [`GdlabError::ShapeMismatch`] for a non-square M, [`GdlabError::Empty`] for an empty one.
 pub fn condition_number<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
-    ensure_square("M", m)?;
+    ensure_square(m)?;
     let sv = to_nalgebra(m).singular_values();
     Ok(sv.max() / sv.min())
 }

@@ -26,7 +26,7 @@ pub fn mse<T: Real>(y: &ArrayRef2<T>, y_hat: &ArrayRef2<T>) -> T {
 /// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) if `y_hat`'s shape is not `y`'s;
 /// [`GdlabError::Empty`](crate::GdlabError::Empty) if they have no elements.
 pub fn try_mse<T: Real>(y: &ArrayRef2<T>, y_hat: &ArrayRef2<T>) -> Result<T> {
-    ensure_shape("y_hat (it must match y)", y.shape(), y_hat.shape())?;
+    ensure_shape("y_hat (it must match y)", y.dim(), y_hat.shape())?;
     ensure_nonempty("y", y.shape())?;
     Ok(mse_unchecked(y, y_hat))
 }
@@ -76,8 +76,8 @@ pub fn try_mse_grad<T: Real>(x: &ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayR
 pub(crate) fn check_product<T: Real>(x: &ArrayRef2<T>, m: &ArrayRef2<T>, y: &ArrayRef2<T>) -> Result<()> {
     ensure_nonempty("M", m.shape())?;
     ensure_nonempty("X", x.shape())?;
-    ensure_shape("X (its columns must equal M's rows)", &[x.nrows(), m.nrows()], x.shape())?;
-    ensure_shape("the target Y (it must have the shape of X·M)", &[x.nrows(), m.ncols()], y.shape())
+    ensure_shape("X (its columns must equal M's rows)", (x.nrows(), m.nrows()), x.shape())?;
+    ensure_shape("the target Y (it must have the shape of X·M)", (x.nrows(), m.ncols()), y.shape())
 }
 
 pub(crate) fn grad_from_y_hat<T: Real>(y_hat: &ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>) -> Array2<T> {

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ndarray::{Array2, ArrayRef2, ArrayView2};
-use plotly::common::{Anchor, ColorScale, ColorScalePalette, DashType, Line, Mode, Pad, Title};
+use ndarray::{Array2, ArrayRef1, ArrayRef2, ArrayView2};
+use plotly::common::{Anchor, ColorScale, ColorScaleElement, ColorScalePalette, DashType, Line, Mode, Pad, Title};
 use plotly::layout::update_menu::{ButtonBuilder, UpdateMenu, UpdateMenuDirection, UpdateMenuType};
 use plotly::layout::{
     Animation, AnimationMode, AnimationOptions, Annotation, Axis, AxisType, Frame, FrameSettings, GridPattern, Layout,
@@ -20,8 +20,8 @@ use plotly::{Bar, HeatMap, Plot, Scatter, Traces};
 use polars::prelude::{Column, DataFrame, DataType};
 
 use crate::convergence::{ConditioningCase, RateComparison, SweepPoint};
-use crate::descent::History;
-use crate::error::{GdlabError, Result};
+use crate::descent::Snapshot;
+use crate::error::{GdlabError, Result, write_file};
 use crate::real::Real;
 
 /// Set in the kernel's environment once plotly.js went out. Not a static: evcxr links a copy
@@ -111,10 +111,7 @@ impl Figure {
             unsafe { std::env::set_var(PLOTLY_JS_SENT, "1") };
             plotly_js()
         };
-        println!(
-            "EVCXR_BEGIN_CONTENT application/vnd.plotly.v1+json\n{}\nEVCXR_END_CONTENT",
-            self.to_json()
-        );
+        println!("EVCXR_BEGIN_CONTENT application/vnd.plotly.v1+json\n{}\nEVCXR_END_CONTENT", self.to_json());
         println!("EVCXR_BEGIN_CONTENT text/html\n{js}{}\nEVCXR_END_CONTENT", self.to_html_fragment());
     }
 }
@@ -187,11 +184,6 @@ impl Report {
     }
 }
 
-fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text)
-        .map_err(|e| GdlabError::Io { path: path.display().to_string(), message: e.to_string() })
-}
-
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -219,22 +211,49 @@ fn reach<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {
     if reach > 0.0 && reach.is_finite() { reach } else { 1.0 }
 }
 
-/// One heatmap of a matrix on the diverging scale −reach..reach, red and blue around a white 0.
+/// ColorBrewer's RdBu: blue below 0, white at 0, red above. plotly's own "RdBu" has a grey
+/// middle, which makes a zero look like a value.
+fn diverging_colours() -> ColorScale {
+    let stops = [(0.0, "#2166ac"), (0.25, "#67a9cf"), (0.5, "#f7f7f7"), (0.75, "#ef8a62"), (1.0, "#b2182b")];
+    ColorScale::Vector(stops.iter().map(|&(at, colour)| ColorScaleElement(at, colour.to_string())).collect())
+}
+
+/// One heatmap of a matrix on the diverging scale −reach..reach, blue and red around a white 0.
 fn diverging_heatmap(a: ArrayView2<'_, f64>, reach: f64, label: &str) -> Box<HeatMap<usize, usize, Vec<f64>>> {
     let (rows, cols) = a.dim();
     HeatMap::new((0..cols).collect(), (0..rows).collect(), rows_of(a))
         .zmin(-reach)
         .zmid(0.0)
         .zmax(reach)
-        .color_scale(ColorScale::Palette(ColorScalePalette::RdBu))
-        .reverse_scale(true)
+        .color_scale(diverging_colours())
         .hover_template(format!("{label}row %{{y}}, col %{{x}}<br>%{{z:.4f}}<extra></extra>"))
 }
 
-/// Heatmap panels side by side, sharing one diverging colour scale centred on 0.
-fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)]) -> Figure {
-    let reach = reach(panels.iter().flat_map(|(_, a)| a.iter()));
+/// How the panels of [`diff_heatmaps`] (and the frames of [`diff_animation`]) pick their colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColourRange {
+    /// Each panel from −r to +r, r its own largest |value|, stated in its title: the pattern
+    /// of every step stays visible, however small the numbers get. As the original's
+    /// `px.imshow`, which scales each picture to itself.
+    PerPanel,
+    /// One range for all panels, fixed by the largest |value| of any: compares magnitudes,
+    /// but late steps fade to one colour.
+    Shared,
+}
+
+/// `±0.08`, `±2.2`, `±4.4e-3`: a colour range in a title, in as few digits as read well.
+fn range_label(reach: f64) -> String {
+    if (0.01..100.0).contains(&reach) { format!("±{reach:.2}") } else { format!("±{reach:.1e}") }
+}
+
+/// Heatmap panels side by side on a diverging scale centred on 0.
+fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)], range: ColourRange) -> Figure {
+    let shared = reach(panels.iter().flat_map(|(_, a)| a.iter()));
     let mut plot = Plot::new();
+    let title = match range {
+        ColourRange::PerPanel => format!("{title} (each panel on its own colour range)"),
+        ColourRange::Shared => format!("{title} (one colour range, {})", range_label(shared)),
+    };
     let mut layout = Layout::new().title(Title::with_text(title)).height(320);
     if panels.len() > 1 {
         layout = layout.grid(LayoutGrid::new().rows(1).columns(panels.len()).pattern(GridPattern::Independent));
@@ -242,14 +261,21 @@ fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)]) -> Fi
     for (k, (label, a)) in panels.iter().enumerate() {
         let i = k + 1;
         let rows = a.nrows();
-        let trace = diverging_heatmap(a.view(), reach, &format!("{label}<br>"))
-            .show_scale(k == 0)
+        let (panel_reach, axis_title) = match range {
+            ColourRange::PerPanel => {
+                let r = reach(a.iter());
+                (r, format!("{label} · {}", range_label(r)))
+            }
+            ColourRange::Shared => (shared, label.clone()),
+        };
+        let trace = diverging_heatmap(a.view(), panel_reach, &format!("{label}<br>"))
+            .show_scale(range == ColourRange::Shared && k == 0)
             .name(label)
             .x_axis(format!("x{i}"))
             .y_axis(format!("y{i}"));
         plot.add_trace(trace);
         // Rows top-down, as the matrix prints: a reversed y range.
-        let x = Axis::new().title(Title::with_text(label)).dtick(1.0);
+        let x = Axis::new().title(Title::with_text(axis_title)).dtick(1.0);
         let y = Axis::new().range(vec![rows as f64 - 0.5, -0.5]).dtick(1.0);
         layout = axis_pair(layout, i, x, y);
     }
@@ -261,49 +287,59 @@ fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)]) -> Fi
 /// top-down as the matrix prints, and (row, col, value) on hover.
 pub fn diff_heatmap<T: Real>(diff: &ArrayRef2<T>) -> Figure {
     let d = diff.mapv(Real::as_f64);
-    diverging_panels("X·M − I", &[("difference".to_string(), d.view())])
+    diverging_panels("X·M − I", &[("difference".to_string(), d.view())], ColourRange::Shared)
 }
 
-/// The snapshots of a run as small multiples sharing one colour scale: the original's
-/// heatmaps at steps 0, 20, 40, 60 and 80 in one figure.
+/// Snapshots of a run as small multiples: the original's heatmaps at steps 0, 20, 40, 60 and
+/// 80 in one figure. [`ColourRange::PerPanel`] shows each step's pattern (the slow first
+/// column at step 80), [`ColourRange::Shared`] how much smaller the error gets.
 ///
 /// With more than [`MAX_PANELS`] snapshots it shows that many, evenly spaced, first and last included.
-pub fn diff_heatmaps<T: Real>(history: &History<T>) -> Figure {
-    let n = history.snapshots.len();
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let m = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
+/// let history = InverseDescent::new(&m).seed(314).run()?;
+/// let figure = diff_heatmaps(&history.snapshots, ColourRange::PerPanel);
+/// assert!(figure.to_json().contains("step 80 · ±"));
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
+pub fn diff_heatmaps<T: Real>(snapshots: &[Snapshot<T>], range: ColourRange) -> Figure {
+    let n = snapshots.len();
     let picks: Vec<usize> = if n <= MAX_PANELS {
         (0..n).collect()
     } else {
         (0..MAX_PANELS).map(|k| k * (n - 1) / (MAX_PANELS - 1)).collect()
     };
-    let diffs: Vec<_> = picks.iter().map(|&k| history.snapshots[k].diff.mapv(Real::as_f64)).collect();
+    let diffs: Vec<_> = picks.iter().map(|&k| snapshots[k].diff.mapv(Real::as_f64)).collect();
     let panels: Vec<_> =
-        picks.iter().zip(&diffs).map(|(&k, d)| (format!("step {}", history.snapshots[k].step), d.view())).collect();
-    diverging_panels("X·M − I during gradient descent", &panels)
+        picks.iter().zip(&diffs).map(|(&k, d)| (format!("step {}", snapshots[k].step), d.view())).collect();
+    diverging_panels("X·M − I during gradient descent", &panels, range)
 }
 
-/// The losses of a run as a polars DataFrame with columns `step` and `losses`, like the
-/// original's `pd.DataFrame({'losses': ...})`.
-pub fn losses_frame<T: Real>(history: &History<T>) -> DataFrame {
-    let steps: Vec<u32> = (0..history.losses.len() as u32).collect();
-    let losses: Vec<f64> = history.losses.iter().map(|l| l.as_f64()).collect();
+/// Losses as a polars DataFrame with columns `step` and `losses`, like the original's
+/// `pd.DataFrame({'losses': ...})`: e.g. the `losses` of a loop, or [`History::losses`](crate::History::losses).
+pub fn losses_frame<T: Real>(losses: &[T]) -> DataFrame {
+    let steps: Vec<u32> = (0..losses.len() as u32).collect();
+    let losses: Vec<f64> = losses.iter().map(|l| l.as_f64()).collect();
     let height = steps.len();
     DataFrame::new(height, vec![Column::new("step".into(), steps), Column::new("losses".into(), losses)])
         .expect("two columns of equal length")
 }
 
 fn f64_column(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    let column = df.column(name).map_err(|_| {
-        let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
-        GdlabError::Frame(format!("no column {name:?}: expected one of {names:?}"))
+    let column = df.column(name).map_err(|_| GdlabError::MissingColumn {
+        name: name.to_string(),
+        available: df.get_column_names().iter().map(|n| n.to_string()).collect(),
     })?;
-    let values = column.cast(&DataType::Float64)?;
+    let values = column.strict_cast(&DataType::Float64)?;
     Ok(values.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
 /// A column of a DataFrame on a log-scale y axis, against its `step` column (or the row number).
 ///
 /// # Errors
-/// [`GdlabError::Frame`] if the column is missing or not numeric.
+/// [`GdlabError::MissingColumn`] if the column is missing, [`GdlabError::Frame`] if it is not numeric.
 pub fn loss_line(df: &DataFrame, column: &str) -> Result<Figure> {
     let y = f64_column(df, column)?;
     let x = if df.column("step").is_ok() { f64_column(df, "step")? } else { (0..y.len()).map(|i| i as f64).collect() };
@@ -319,33 +355,69 @@ pub fn loss_line(df: &DataFrame, column: &str) -> Result<Figure> {
     Ok(Figure::new(plot, 420))
 }
 
-/// Several named series against shared x values, on linear or log axes.
-pub fn line_chart(title: &str, x: &[f64], series: &[(&str, Vec<f64>)], log_x: bool, log_y: bool) -> Figure {
+/// Which axes of a [`line_chart`] are on a log scale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Axes {
+    /// Both linear.
+    Linear,
+    /// A log-scale x axis.
+    LogX,
+    /// A log-scale y axis, for quantities that shrink geometrically, like a loss.
+    LogY,
+    /// Both on log scales, where a power law is a straight line.
+    LogLog,
+}
+
+impl Axes {
+    fn types(self) -> (AxisType, AxisType) {
+        match self {
+            Axes::Linear => (AxisType::Linear, AxisType::Linear),
+            Axes::LogX => (AxisType::Log, AxisType::Linear),
+            Axes::LogY => (AxisType::Linear, AxisType::Log),
+            Axes::LogLog => (AxisType::Log, AxisType::Log),
+        }
+    }
+}
+
+/// Several named series against shared x values, on the chosen axes.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let x = [1.0, 10.0, 100.0];
+/// let figure = line_chart(&x, &[("x²", &[1.0, 100.0, 1e4])], Axes::LogLog, "A power law");
+/// assert!(figure.to_json().contains("\"type\":\"log\""));
+/// ```
+pub fn line_chart(x: &[f64], series: &[(&str, &[f64])], axes: Axes, title: &str) -> Figure {
+    titled_line_chart(x, series, axes, title, ("", ""))
+}
+
+/// [`line_chart`] with axis titles.
+fn titled_line_chart(x: &[f64], series: &[(&str, &[f64])], axes: Axes, title: &str, labels: (&str, &str)) -> Figure {
     let mut plot = Plot::new();
     for (name, y) in series {
-        plot.add_trace(Scatter::new(x.to_vec(), y.clone()).mode(Mode::LinesMarkers).name(*name));
+        plot.add_trace(Scatter::new(x.to_vec(), y.to_vec()).mode(Mode::LinesMarkers).name(*name));
     }
-    let kind = |log: bool| if log { AxisType::Log } else { AxisType::Linear };
+    let (x_type, y_type) = axes.types();
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(title))
-            .x_axis(Axis::new().type_(kind(log_x)))
-            .y_axis(Axis::new().type_(kind(log_y)))
+            .x_axis(Axis::new().type_(x_type).title(Title::with_text(labels.0)))
+            .y_axis(Axis::new().type_(y_type).title(Title::with_text(labels.1)))
             .height(400),
     );
     Figure::new(plot, 420)
 }
 
-/// A bar chart of labelled values.
-pub fn bar_chart(title: &str, labels: &[String], values: &[f64]) -> Figure {
+/// A bar per label, e.g. how many documents hold each word.
+pub fn bar_chart<A: Copy + Into<f64>>(labels: &[String], values: &ArrayRef1<A>, title: &str) -> Figure {
     let mut plot = Plot::new();
-    plot.add_trace(Bar::new(labels.to_vec(), values.to_vec()));
+    plot.add_trace(Bar::new(labels.to_vec(), values.iter().map(|&v| v.into()).collect()));
     plot.set_layout(Layout::new().title(Title::with_text(title)).height(380));
     Figure::new(plot, 400)
 }
 
 /// A heatmap of counts (a sequential colour scale from 0), rows top-down, labelled axes.
-pub fn count_heatmap(title: &str, counts: &ArrayRef2<i32>, labels: &[String]) -> Figure {
+pub fn count_heatmap(counts: &ArrayRef2<i32>, labels: &[String], title: &str) -> Figure {
     let z = rows_of(counts.mapv(f64::from).view());
     let n = counts.nrows();
     let mut plot = Plot::new();
@@ -357,10 +429,7 @@ pub fn count_heatmap(title: &str, counts: &ArrayRef2<i32>, labels: &[String]) ->
             .hover_template("%{y} & %{x}: %{z}<extra></extra>"),
     );
     plot.set_layout(
-        Layout::new()
-            .title(Title::with_text(title))
-            .y_axis(Axis::new().range(vec![n as f64 - 0.5, -0.5]))
-            .height(420),
+        Layout::new().title(Title::with_text(title)).y_axis(Axis::new().range(vec![n as f64 - 0.5, -0.5])).height(420),
     );
     Figure::new(plot, 440)
 }
@@ -369,7 +438,7 @@ pub fn count_heatmap(title: &str, counts: &ArrayRef2<i32>, labels: &[String]) ->
 /// y axis: e.g. the loss curves of [`seed_losses`](crate::seed_losses).
 ///
 /// # Errors
-/// [`GdlabError::Frame`] if the frame has no `step` column or a column is not numeric.
+/// [`GdlabError::MissingColumn`] if the frame has no `step` column, [`GdlabError::Frame`] if a column is not numeric.
 pub fn loss_lines(df: &DataFrame, title: &str) -> Result<Figure> {
     let x = f64_column(df, "step")?;
     let mut plot = Plot::new();
@@ -392,26 +461,31 @@ pub fn loss_lines(df: &DataFrame, title: &str) -> Result<Figure> {
 pub fn rate_figure(cmp: &RateComparison) -> Figure {
     const COLOURS: [&str; 8] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
     let mut plot = Plot::new();
-    for (i, norms) in cmp.norms.iter().enumerate() {
+    for (i, d) in cmp.directions.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
-        let label = format!("λ = {:.4}", cmp.lambdas[i]);
-        let steps: Vec<f64> = (0..norms.len()).map(|k| k as f64).collect();
-        let predicted: Vec<f64> = steps.iter().map(|&k| norms[0] * cmp.predicted[i].powf(k)).collect();
+        let label = format!("λ = {:.4}", d.lambda);
+        let steps: Vec<f64> = (0..d.norms.len()).map(|k| k as f64).collect();
+        let predicted: Vec<f64> = steps.iter().map(|&k| d.norms[0] * d.predicted.powf(k)).collect();
         plot.add_trace(
-            Scatter::new(steps.clone(), norms.clone())
+            Scatter::new(steps.clone(), d.norms.clone())
                 .mode(Mode::LinesMarkers)
-                .name(format!("{label}: measured, rate {:.4}", cmp.measured[i]))
+                .name(format!("{label}: measured, rate {:.4}", d.measured))
                 .line(Line::new().color(colour))
                 .marker(plotly::common::Marker::new().size(4).color(colour)),
         );
         plot.add_trace(
             Scatter::new(steps, predicted)
                 .mode(Mode::Lines)
-                .name(format!("{label}: predicted, rate {:.4}", cmp.predicted[i]))
+                .name(format!("{label}: predicted, rate {:.4}", d.predicted))
                 .line(Line::new().color(colour).dash(DashType::Dash)),
         );
     }
-    let (lo, hi) = cmp.norms.iter().flatten().filter(|v| **v > 0.0).fold((f64::MAX, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = cmp
+        .directions
+        .iter()
+        .flat_map(|d| &d.norms)
+        .filter(|v| **v > 0.0)
+        .fold((f64::MAX, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
     plot.set_layout(
         Layout::new()
             .title(Title::with_text("Each direction of the error shrinks at its own rate"))
@@ -431,7 +505,9 @@ pub fn rate_figure(cmp: &RateComparison) -> Figure {
 /// stability bound drawn as a vertical line.
 pub fn sweep_figure(points: &[SweepPoint], bound: f64) -> Figure {
     let (ok, bad): (Vec<&SweepPoint>, Vec<&SweepPoint>) = points.iter().partition(|p| p.diverged_at.is_none());
-    let xy = |ps: &[&SweepPoint]| (ps.iter().map(|p| p.lr).collect::<Vec<_>>(), ps.iter().map(|p| p.final_loss).collect::<Vec<_>>());
+    let xy = |ps: &[&SweepPoint]| {
+        (ps.iter().map(|p| p.lr).collect::<Vec<_>>(), ps.iter().map(|p| p.final_loss).collect::<Vec<_>>())
+    };
     let mut plot = Plot::new();
     let (x, y) = xy(&ok);
     plot.add_trace(Scatter::new(x, y).mode(Mode::LinesMarkers).name("converging: loss after the last step"));
@@ -472,30 +548,47 @@ pub fn sweep_figure(points: &[SweepPoint], bound: f64) -> Figure {
     Figure::new(plot, 460)
 }
 
-/// An animated heatmap of `X·M − I`, one frame per snapshot of the run, with a slider to
-/// scrub through the steps and a play button. One colour scale serves every frame.
-pub fn diff_animation<T: Real>(history: &History<T>) -> Figure {
-    let diffs: Vec<Array2<f64>> = history.snapshots.iter().map(|s| s.diff.mapv(Real::as_f64)).collect();
-    let reach = reach(diffs.iter().flatten());
-    let heat = |d: &Array2<f64>| diverging_heatmap(d.view(), reach, "");
+/// An animated heatmap of `X·M − I`, one frame per snapshot, with a slider to scrub through
+/// the steps and a play button.
+///
+/// With [`ColourRange::PerPanel`] each frame has its own range, stated in the title and the
+/// colour bar, so the pattern stays visible as the error shrinks by orders of magnitude;
+/// with [`ColourRange::Shared`] one range serves every frame and the fading shows the shrinking.
+pub fn diff_animation<T: Real>(snapshots: &[Snapshot<T>], range: ColourRange) -> Figure {
+    let diffs: Vec<Array2<f64>> = snapshots.iter().map(|s| s.diff.mapv(Real::as_f64)).collect();
+    let shared = reach(diffs.iter().flatten());
+    let reach_of = |d: &Array2<f64>| match range {
+        ColourRange::PerPanel => reach(d.iter()),
+        ColourRange::Shared => shared,
+    };
+    let title = |step: usize, r: f64| format!("X·M − I at step {step} · colours {}", range_label(r));
     let mut plot = Plot::new();
-    let Some(first) = diffs.first() else {
+    let (Some(first), Some(first_snap)) = (diffs.first(), snapshots.first()) else {
         return Figure::new(plot, 480);
     };
-    plot.add_trace(heat(first));
+    plot.add_trace(diverging_heatmap(first.view(), reach_of(first), ""));
     let mut steps = Vec::with_capacity(diffs.len());
-    for (snap, d) in history.snapshots.iter().zip(&diffs) {
+    for (snap, d) in snapshots.iter().zip(&diffs) {
         let name = snap.step.to_string();
+        let r = reach_of(d);
         let mut data = Traces::new();
-        data.push(heat(d));
-        plot.add_frame(Frame::new().name(name.clone()).data(data));
+        data.push(diverging_heatmap(d.view(), r, ""));
+        let frame_layout = Layout::new().title(Title::with_text(title(snap.step, r)));
+        plot.add_frame(Frame::new().name(name.clone()).data(data).layout(frame_layout));
         let jump = Animation::frames(vec![name.clone()]).options(
             AnimationOptions::new()
                 .mode(AnimationMode::Immediate)
                 .frame(FrameSettings::new().duration(0).redraw(true))
                 .transition(TransitionSettings::new().duration(0)),
         );
-        steps.push(SliderStepBuilder::new().label(&name).value(name.as_str()).animation(jump).build().expect("a valid slider step"));
+        steps.push(
+            SliderStepBuilder::new()
+                .label(&name)
+                .value(name.as_str())
+                .animation(jump)
+                .build()
+                .expect("a valid slider step"),
+        );
     }
     let play = Animation::all_frames().options(
         AnimationOptions::new()
@@ -511,7 +604,7 @@ pub fn diff_animation<T: Real>(history: &History<T>) -> Figure {
     let rows = first.nrows();
     plot.set_layout(
         Layout::new()
-            .title(Title::with_text("X·M − I, step by step"))
+            .title(Title::with_text(title(first_snap.step, reach_of(first))))
             .y_axis(Axis::new().range(vec![rows as f64 - 0.5, -0.5]).dtick(1.0))
             .x_axis(Axis::new().dtick(1.0))
             .height(480)
@@ -543,9 +636,9 @@ pub fn diff_animation<T: Real>(history: &History<T>) -> Figure {
 
 /// One loss curve on a log-scale y axis, e.g. the losses a diverged run left
 /// ([`GdlabError::losses`]).
-pub fn loss_curve(title: &str, losses: &[f64]) -> Figure {
+pub fn loss_curve(losses: &[f64], title: &str) -> Figure {
     let steps: Vec<f64> = (0..losses.len()).map(|k| k as f64).collect();
-    line_chart(title, &steps, &[("loss", losses.to_vec())], false, true)
+    titled_line_chart(&steps, &[("loss", losses)], Axes::LogY, title, ("step", "loss"))
 }
 
 /// Steps to reach the tolerance against the condition number, measured and predicted, on
@@ -554,18 +647,11 @@ pub fn conditioning_figure(cases: &[ConditioningCase]) -> Figure {
     let x: Vec<f64> = cases.iter().map(|c| c.condition).collect();
     let measured: Vec<f64> = cases.iter().map(|c| c.steps.map_or(f64::NAN, |s| s as f64)).collect();
     let predicted: Vec<f64> = cases.iter().map(|c| c.predicted_steps.map_or(f64::NAN, |s| s as f64)).collect();
-    let mut fig = line_chart(
-        "Steps to reach the tolerance against the condition number κ",
+    titled_line_chart(
         &x,
-        &[("measured", measured), ("predicted", predicted)],
-        true,
-        true,
-    );
-    let layout = fig.plot().layout().clone();
-    fig.plot_mut().set_layout(
-        layout
-            .x_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("condition number κ")))
-            .y_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("steps"))),
-    );
-    fig
+        &[("measured", &measured), ("predicted", &predicted)],
+        Axes::LogLog,
+        "Steps to reach the tolerance against the condition number κ",
+        ("condition number κ", "steps"),
+    )
 }

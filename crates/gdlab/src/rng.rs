@@ -1,6 +1,7 @@
 //! torch's CPU generator: `torch.manual_seed` and `torch.rand`, bit for bit.
 
-use ndarray::{Array, Dimension, ShapeBuilder};
+use ndarray::{Array, ShapeBuilder};
+use ndarray_rand::RandomExt;
 use ndarray_rand::rand::RngCore;
 use ndarray_rand::rand::distr::Distribution;
 use rand_mt::Mt;
@@ -44,9 +45,9 @@ impl TorchRng {
     /// The result always has the standard (row-major) layout, like a torch tensor; a
     /// Fortran-order shape (`.f()`) is read for its dimensions only.
     pub fn rand<T: Real, Sh: ShapeBuilder>(&mut self, shape: Sh) -> Array<T, Sh::Dim> {
+        // ndarray-rand fills a Fortran-order shape column by column; torch fills row-major.
         let dim = shape.into_shape_with_order().raw_dim().clone();
-        let values: Vec<T> = (0..dim.size()).map(|_| T::torch_uniform(&mut self.mt)).collect();
-        Array::from_shape_vec(dim, values).expect("the vector has exactly dim.size() elements")
+        Array::random_using(dim, TorchUniform, self)
     }
 }
 
@@ -69,6 +70,7 @@ impl RngCore for TorchRng {
 ///
 /// ```
 /// use gdlab::prelude::*;
+/// use gdlab::TorchUniform;
 /// use gdlab::ndarray_rand::RandomExt;
 /// let a: Array2<f64> = Array2::random_using((3, 2), TorchUniform, &mut TorchRng::manual_seed(7));
 /// let b: Array2<f64> = TorchRng::manual_seed(7).rand((3, 2));
@@ -77,14 +79,8 @@ impl RngCore for TorchRng {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TorchUniform;
 
-impl Distribution<f32> for TorchUniform {
-    fn sample<R: ndarray_rand::rand::Rng + ?Sized>(&self, rng: &mut R) -> f32 {
-        f32::torch_uniform(rng)
-    }
-}
-
-impl Distribution<f64> for TorchUniform {
-    fn sample<R: ndarray_rand::rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        f64::torch_uniform(rng)
+impl<T: Real> Distribution<T> for TorchUniform {
+    fn sample<R: ndarray_rand::rand::Rng + ?Sized>(&self, rng: &mut R) -> T {
+        T::torch_uniform(rng)
     }
 }

@@ -1,6 +1,7 @@
 //! The convergence theory of notebook 03 against measured runs.
 
 use approx::assert_abs_diff_eq;
+use gdlab::Divergence;
 use gdlab::prelude::*;
 
 fn m1234() -> Array2<f32> {
@@ -8,13 +9,18 @@ fn m1234() -> Array2<f32> {
 }
 
 #[test]
-fn predicted_rates_are_one_minus_two_lr_lambda_over_n() {
+fn predicted_rates_for_the_lesson_are_the_hand_computed_ones() {
+    // By hand: lr = ln(10^0.2) = 0.2·ln 10 = 0.46051702, so 2·lr/N = lr/8 = 0.05756463 with
+    // N = 16; MᵀM = diag(1, 4, 9, 16), and the factors 1 − 0.05756463·λ are
+    // 0.94243537, 0.76974149, 0.48191835 and 0.07896596.
     let rates = predicted_rates(&m1234(), lesson_lr()).unwrap();
-    let lambdas: Vec<f64> = rates.iter().map(|r| r.0).collect();
-    assert_eq!(lambdas.iter().map(|l| l.round()).collect::<Vec<_>>(), [1.0, 4.0, 9.0, 16.0]);
-    for (l, r) in rates {
-        assert_abs_diff_eq!(r, (1.0 - 2.0 * lesson_lr() * l / 16.0).abs(), epsilon = 1e-12);
+    let want = [(1.0, 0.94243537), (4.0, 0.76974149), (9.0, 0.48191835), (16.0, 0.07896596)];
+    for ((lambda, rate), (want_lambda, want_rate)) in rates.into_iter().zip(want) {
+        assert_abs_diff_eq!(lambda, want_lambda, epsilon = 1e-12);
+        assert_abs_diff_eq!(rate, want_rate, epsilon = 1e-8);
     }
+    // Above the bound lr = 1 the stiffest factor exceeds 1: |1 − 2·1.2·16/16| = 1.4.
+    assert_abs_diff_eq!(predicted_rates(&m1234(), 1.2).unwrap()[3].1, 1.4, epsilon = 1e-12);
 }
 
 #[test]
@@ -22,11 +28,12 @@ fn measured_column_rates_match_the_theory_on_the_lesson_run() {
     let m = m1234();
     let run = InverseDescent::new(&m).seed(314).record_every(1).run().unwrap();
     let cmp = rate_comparison(&run, &m).unwrap();
-    // Column 1 (λ = 1) is the slowest: 1 − 2·0.4605·1/16 = 0.94244.
-    assert_abs_diff_eq!(cmp.predicted[0], 0.942436, epsilon = 1e-6);
-    assert!(cmp.measured[0] > cmp.measured[1] && cmp.measured[1] > cmp.measured[2]);
+    // Column 1 (λ = 1) is the slowest: 1 − 2·0.4605·1/16 = 0.94244, measured from the run.
+    let d = &cmp.directions;
+    assert_abs_diff_eq!(d[0].measured, 0.942435, epsilon = 1e-5);
+    assert!(d[0].measured > d[1].measured && d[1].measured > d[2].measured);
     assert!(cmp.max_relative_error() < 1e-3, "{cmp:?}");
-    assert!(cmp.steps_used.iter().all(|&s| s >= 2), "{:?}", cmp.steps_used);
+    assert!(d.iter().all(|d| d.steps_used >= 2), "{cmp:?}");
 }
 
 #[test]
@@ -105,7 +112,8 @@ fn predicted_steps_match_measured_steps() {
 fn tolerance_stops_the_run_and_is_validated() {
     let m = m1234();
     let run = InverseDescent::new(&m).seed(314).steps(1000).tolerance(1e-6).run().unwrap();
-    let at = run.converged_at.unwrap();
+    let at = run.converged_at().unwrap();
+    assert_eq!(run.stop, Stop::Converged { step: at });
     assert!(run.losses[at] <= 1e-6 && run.losses[at - 1] > 1e-6);
     assert_eq!(run.losses.len(), at + 1);
     assert_eq!(run.lrs.len(), run.losses.len());
@@ -116,11 +124,35 @@ fn tolerance_stops_the_run_and_is_validated() {
 #[test]
 fn the_animation_has_a_frame_per_snapshot_a_slider_and_play() {
     let run = InverseDescent::new(&m1234()).seed(314).record_every(1).run().unwrap();
-    let json: serde_json::Value = serde_json::from_str(&diff_animation(&run).to_json()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&diff_animation(&run.snapshots, ColourRange::PerPanel).to_json()).unwrap();
     assert_eq!(json["frames"].as_array().unwrap().len(), 100);
     assert_eq!(json["frames"][20]["name"], "20");
     assert_eq!(json["layout"]["sliders"][0]["steps"].as_array().unwrap().len(), 100);
-    let labels: Vec<&str> =
-        json["layout"]["updatemenus"][0]["buttons"].as_array().unwrap().iter().map(|b| b["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = json["layout"]["updatemenus"][0]["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["label"].as_str().unwrap())
+        .collect();
     assert!(labels[0].contains("Play") && labels[1].contains("Pause"), "{labels:?}");
+    // Each frame has its own colour range, stated in its title: step 80 is still readable.
+    let z80 = &json["frames"][80]["data"][0];
+    let reach =
+        z80["z"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap()).map(|v| v.as_f64().unwrap().abs());
+    let reach = reach.fold(0.0, f64::max);
+    assert_eq!(z80["zmax"].as_f64().unwrap(), reach);
+    assert!(reach < 0.05, "the error at step 80 is small: {reach}");
+    assert!(json["frames"][80]["layout"]["title"]["text"].as_str().unwrap().contains("step 80 · colours ±"));
+}
+
+#[test]
+fn the_sweep_keeps_diverged_runs_as_histories() {
+    let m = m1234();
+    let run = InverseDescent::new(&m).seed(314).lr(1.5).trace().unwrap();
+    let Stop::Diverged { step, reason } = run.stop else { panic!("{:?}", run.stop) };
+    assert_eq!(reason, Divergence::Growing { steps: 10 });
+    assert_eq!(run.losses.len(), step + 1);
+    assert_eq!(run.x.dim(), (4, 4));
+    assert!(run.into_result().is_err());
 }

@@ -1,6 +1,7 @@
 //! Parity with PyTorch: every expected value comes from `tools/make_fixtures.py`, run with real
 //! torch, and is stored in `fixtures/torch.json`. Each test quotes the PyTorch it reproduces.
 
+use gdlab::TorchUniform;
 use gdlab::ndarray_rand::RandomExt;
 use gdlab::prelude::*;
 use serde_json::Value;
@@ -176,4 +177,50 @@ fn gradient_step_reproduces_the_torch_losses() {
         assert_eq!(got, w);
     }
     assert_eq!(x, matrix(&f32s(&fx["original_loop"]["final_x"]), 4));
+}
+
+// The update loop of notebook 01, written out as the original's update() is:
+//   Y_hat = random_inverse @ M1234
+//   loss = mse(Y_true, Y_hat); loss.backward(); losses.append(loss)
+//   with torch.no_grad(): random_inverse.sub_(lr * random_inverse.grad); random_inverse.grad.zero_()
+#[test]
+fn the_notebook_loop_written_out_matches_torch() {
+    let fx = fixtures();
+    let lp = &fx["original_loop"];
+    let (seed, steps, every) = (314, 100, 20);
+    let m1234 = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
+    let y_true = Array2::<f32>::eye(4);
+    let lrs = vec![lesson_lr(); steps];
+
+    // The notebook's cell, line for line.
+    let mut rng = TorchRng::manual_seed(seed);
+    let mut random_inverse: Array2<f32> = rng.rand((4, 4));
+    let mut losses: Vec<f32> = Vec::new();
+    let mut snapshots: Vec<Snapshot<f32>> = Vec::new();
+    let mut printed = String::new();
+    for (t, &lr) in lrs.iter().enumerate() {
+        let y_hat = random_inverse.dot(&m1234);
+        let loss = mse(&y_true, &y_hat);
+        let grad = mse_grad(&random_inverse, &m1234, &y_true);
+        losses.push(loss);
+        if t % every == 0 {
+            printed += &format!("{t} : {}\n", show_scalar(loss));
+            let diff = &y_hat - &y_true;
+            printed += &format!("{}\n", show_decimals(&diff, 2));
+            snapshots.push(Snapshot { step: t, loss, diff });
+        }
+        random_inverse -= &(lr as f32 * &grad);
+    }
+
+    let want = f32s(&lp["losses"]);
+    assert_eq!(losses.len(), want.len());
+    for (t, (got, want)) in losses.iter().zip(&want).enumerate() {
+        assert_eq!(got.to_bits(), want.to_bits(), "loss at step {t}: {got} != {want}");
+    }
+    assert_eq!(random_inverse, matrix(&f32s(&lp["final_x"]), 4));
+    for (got, want) in snapshots.iter().zip(lp["snapshots"].as_array().unwrap()) {
+        assert_eq!(got.diff, matrix(&f32s(&want["diff"]), 4), "difference matrix at step {}", got.step);
+    }
+    // The original's printout of step 0, char for char (numpy with the "{0:0.2f}" formatter).
+    assert!(printed.starts_with("0 : 1.6650\n[[-0.28 1.26 2.00 1.35]\n [0.85 -0.37 1.50 1.86]\n"), "{printed}");
 }

@@ -85,8 +85,11 @@ fn inverse_times_m_is_the_identity() {
     let m = array![[4.0f64, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]];
     let inv = inverse(&m).unwrap();
     approx::assert_abs_diff_eq!(inv.dot(&m), Array2::eye(3), epsilon = 1e-12);
-    approx::assert_abs_diff_eq!(inverse(&Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0])).unwrap(),
-        Array2::from_diag(&array![1.0f32, 0.5, 1.0 / 3.0, 0.25]), epsilon = 1e-7);
+    approx::assert_abs_diff_eq!(
+        inverse(&Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0])).unwrap(),
+        Array2::from_diag(&array![1.0f32, 0.5, 1.0 / 3.0, 0.25]),
+        epsilon = 1e-7
+    );
 }
 
 #[test]

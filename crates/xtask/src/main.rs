@@ -163,7 +163,8 @@ fn ensure_venv(env: &JupyterEnv, requirements: &str) -> Result<()> {
     if !env.venv_python().exists() {
         check(Command::new(python3()?).args(["-m", "venv", ".venv"]).status()?, "python3 -m venv .venv")?;
     }
-    let status = env.python(["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements]).status()?;
+    let status =
+        env.python(["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements]).status()?;
     check(status, "pip install -r tools/requirements.txt")?;
     std::fs::write(&stamp, wanted)?;
     Ok(())
@@ -189,7 +190,9 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 /// The pinned evcxr_jupyter, reused when cargo reports that version installed.
 fn ensure_evcxr() -> Result<PathBuf> {
     if installed_evcxr_version().as_deref() != Some(EVCXR_VERSION) {
-        step(&format!("Installing evcxr_jupyter {EVCXR_VERSION} (cargo install --locked; about 10 minutes on 2 cores)"));
+        step(&format!(
+            "Installing evcxr_jupyter {EVCXR_VERSION} (cargo install --locked; about 10 minutes on 2 cores)"
+        ));
         let status = Command::new("cargo")
             .args(["install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION])
             .status()?;
@@ -214,7 +217,9 @@ fn ensure_rust_src() {
                 eprintln!("warning: `rustup component add rust-src` failed; completions in JupyterLab will be limited");
             }
         }
-        Err(_) => eprintln!("warning: rustup not found; cannot add rust-src (only completions need it)"),
+        Err(_) => {
+            eprintln!("warning: rustup not found; cannot add rust-src (only completions need it)")
+        }
     }
 }
 
@@ -230,18 +235,14 @@ fn ensure_kernel(env: &JupyterEnv, evcxr: &Path) -> Result<()> {
         .chain(["{connection_file}".to_string()])
         .collect::<Vec<_>>();
     let current = std::fs::read_to_string(&spec).ok();
-    let current_argv = current
-        .as_deref()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .map(|v| v["argv"].clone());
+    let current_argv =
+        current.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()).map(|v| v["argv"].clone());
     if current_argv == Some(serde_json::json!(argv)) {
         return Ok(());
     }
     step("Registering the rust kernel in .venv/share/jupyter");
-    let status = Command::new(evcxr)
-        .arg("--install")
-        .env("JUPYTER_PATH", env.root.join(".venv/share/jupyter"))
-        .status()?;
+    let status =
+        Command::new(evcxr).arg("--install").env("JUPYTER_PATH", env.root.join(".venv/share/jupyter")).status()?;
     check(status, "evcxr_jupyter --install")?;
     let mut kernel: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&spec)?)
         .with_context(|| format!("evcxr_jupyter --install wrote an unreadable {}", spec.display()))?;
@@ -316,10 +317,8 @@ fn test() -> Result<()> {
     cargo(&["test", "--workspace"])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     step("cargo doc (warnings are errors)");
-    let status = Command::new("cargo")
-        .args(["doc", "--no-deps", "-p", "gdlab"])
-        .env("RUSTDOCFLAGS", "-D warnings")
-        .status()?;
+    let status =
+        Command::new("cargo").args(["doc", "--no-deps", "-p", "gdlab"]).env("RUSTDOCFLAGS", "-D warnings").status()?;
     check(status, "cargo doc")?;
 
     let env = setup()?;
