@@ -71,12 +71,66 @@ def animation_in_exported_page(b, html):
                  z: JSON.stringify(gd.data[0].z), active: gd.layout.sliders[0].active}};
     }}""")
     page.locator("div.js-plotly-plot .updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_timeout(2500)
+    with contextlib.suppress(Exception):
+        page.wait_for_function(f"() => {find}.layout.sliders[0].active >= 10", timeout=10000)
     after = page.evaluate(f"() => {{ const gd = {find}; return {{z: JSON.stringify(gd.data[0].z), "
                           "active: gd.layout.sliders[0].active}; }")
     context.close()
     return {"frames": before["frames"], "slider_rail": before["sliderRail"], "buttons": before["buttons"],
             "z_changed": after["z"] != before["z"], "active_before": before["active"], "active_after": after["active"]}
+
+
+# The panels of the per-panel heatmap figure as plotly drew them: each panel's title, the colour
+# range plotly used, the largest |value|, and how many colours its drawn cells have.
+PANEL_RANGES = """async (selector) => {
+    const gd = [...document.querySelectorAll(selector)]
+        .find(d => d.layout && JSON.stringify(d.layout.title || '').includes('own colour range'));
+    if (!gd) return [];
+    const images = [...gd.querySelectorAll('g.hm image')];
+    const out = [];
+    for (let i = 0; i < gd.data.length; i++) {
+        const axis = gd._fullLayout[i === 0 ? 'xaxis' : 'xaxis' + (i + 1)];
+        const reach = Math.max(...gd.data[i].z.flat().map(Math.abs));
+        let colours = 0;
+        if (images[i]) {
+            const im = new Image();
+            im.src = images[i].getAttribute('href') || images[i].getAttribute('xlink:href');
+            await im.decode();
+            const canvas = document.createElement('canvas');
+            canvas.width = im.width; canvas.height = im.height;
+            const ctx = canvas.getContext('2d');
+            ctx.drawImage(im, 0, 0);
+            const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+            const seen = new Set();
+            for (let k = 0; k < px.length; k += 4) if (px[k + 3] > 0) seen.add((px[k] << 16) | (px[k + 1] << 8) | px[k + 2]);
+            colours = seen.size;
+        }
+        out.push({title: axis.title.text, zmax: gd._fullData[i].zmax, reach: reach, colours: colours});
+    }
+    return out;
+}"""
+
+
+def heatmap_ranges_in_exported_page(b, html):
+    """The panels of the per-panel heatmaps in an exported page, as drawn (see PANEL_RANGES)."""
+    context = b.new_context(offline=True, viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(pathlib.Path(html).resolve().as_uri(), wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('div.js-plotly-plot g.hm image').length >= 5", timeout=30000)
+    got = page.evaluate(PANEL_RANGES, "div.js-plotly-plot")
+    context.close()
+    return got
+
+
+def heatmap_ranges_in_jupyterlab(b, url, notebook):
+    """The same panels as JupyterLab's plotly renderer drew them."""
+    context = b.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+    page = open_in_lab(context, url, notebook)
+    scroll_until(page, ".jp-RenderedPlotly.js-plotly-plot g.hm image", 5)
+    got = page.evaluate(PANEL_RANGES, ".jp-RenderedPlotly.js-plotly-plot")
+    context.close()
+    return got
 
 
 def free_port():
@@ -172,7 +226,10 @@ def animation_in_jupyterlab(b, url, notebook):
         play = page.locator(".jp-RenderedPlotly.js-plotly-plot .updatemenu-button").filter(has_text="Play").first
         play.scroll_into_view_if_needed()
         play.click()
-        page.wait_for_timeout(2500)
+        moved = ("() => [...document.querySelectorAll('.jp-RenderedPlotly.js-plotly-plot')]"
+                 ".some(d => d.layout.sliders && d.layout.sliders[0].active >= 10)")
+        with contextlib.suppress(Exception):
+            page.wait_for_function(moved, timeout=10000)
     after = page.evaluate(state)
     context.close()
     return {"slider": found, "frames": before["frames"], "active_before": before["active"],
@@ -187,9 +244,10 @@ def screenshots(out_dir):
         page = b.new_page(viewport={"width": 1100, "height": 900}, offline=True)
         page.goto(pathlib.Path("target/notebooks/01_matrix_inverse.html").resolve().as_uri(), wait_until="load")
         page.wait_for_selector("div.plotly-graph-div.js-plotly-plot .main-svg", timeout=30000)
+        page.wait_for_function("() => document.querySelectorAll('div.js-plotly-plot .main-svg').length >= 3")
         figures = page.locator("div.plotly-graph-div.js-plotly-plot")
-        names = ["heatmaps.png", "loss_line.png"]
-        for i, name in enumerate(names[: figures.count()]):
+        # Notebook 01's figures: the per-panel heatmaps, the shared-range ones, the loss line.
+        for i, name in [(0, "heatmaps.png"), (1, "heatmaps_shared.png"), (2, "loss_line.png")]:
             figures.nth(i).screenshot(path=str(out / name))
             print(f"wrote {out / name}")
 
