@@ -2,10 +2,11 @@
 """`cargo xtask bench`: the notebooks' speed against the PyTorch original, measured in one run.
 
 Runs inside .venv (the project's Jupyter stack, with the rust kernel). The PyTorch side runs in
-.venv-bench, which only this bench creates (torch, pandas, plotly, ipykernel). Prints a table of
-figures with the anchor each is compared to, and writes target/bench/results.json.
+.venv-bench, which `cargo xtask bench` creates (torch, pandas, plotly, ipykernel) and passes as
+--torch-python. Prints a table of figures with the anchor each is compared to, and writes
+target/bench/results.json. Nothing is written outside target/.
 
-    python tools/bench.py [--no-cold] [--runs N]
+    python tools/bench.py --torch-python .venv-bench/bin/python [--no-cold] [--runs N]
 """
 import argparse
 import datetime
@@ -24,8 +25,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "target/bench"
-BENCH_VENV = ROOT / ".venv-bench"
-BENCH_REQ = ROOT / "bench/requirements.txt"
+CARGO = os.environ.get("CARGO", "cargo")
 
 
 def run(cmd, env=None, capture=False):
@@ -34,21 +34,6 @@ def run(cmd, env=None, capture=False):
     if res.returncode != 0:
         sys.exit(f"bench: {' '.join(map(str, cmd))} failed with {res.returncode}")
     return res.stdout
-
-
-def ensure_bench_venv():
-    """.venv-bench with torch and the original notebook's libraries; idempotent."""
-    python = BENCH_VENV / "bin/python"
-    stamp = BENCH_VENV / ".gdlab-requirements"
-    wanted = BENCH_REQ.read_text()
-    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
-        return python
-    print("==> Installing torch and the original's libraries into .venv-bench (bench only)", flush=True)
-    if not python.exists():
-        run([sys.executable, "-m", "venv", BENCH_VENV])
-    run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", BENCH_REQ])
-    stamp.write_text(wanted)
-    return python
 
 
 def timed(cmd, env=None):
@@ -91,14 +76,16 @@ def latency_seconds():
     cells += ["let l = mse(&y, &y_hat); l"] * 11
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata = {"kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"}}
-    # nbrun runs a notebook from its own folder; the setup cell's path is relative to notebooks/.
-    path = ROOT / "notebooks/.bench_latency.ipynb"
-    nbformat.write(nb, path)
-    try:
-        nbrun([path], OUT / "latency")
-    finally:
-        path.unlink()
-    simple = cell_seconds(nbformat.read(OUT / "latency/.bench_latency.ipynb", as_version=4))[3:]
+    # nbrun runs a notebook from its own folder: point the setup cell's relative path at the crate
+    # from there, so that the source stays under target/ and evcxr sees the same absolute path.
+    src = OUT / "latency-src"
+    src.mkdir(parents=True, exist_ok=True)
+    crate = os.path.relpath(ROOT / "crates/gdlab", src)
+    nb.cells[0].source = setup.replace('path = "../crates/gdlab"', f'path = "{crate}"')
+    assert crate in nb.cells[0].source, "the setup cell names ../crates/gdlab"
+    nbformat.write(nb, src / "bench_latency.ipynb")
+    nbrun([src / "bench_latency.ipynb"], OUT / "latency")
+    simple = cell_seconds(nbformat.read(OUT / "latency/bench_latency.ipynb", as_version=4))[3:]
     return statistics.median(simple), simple
 
 
@@ -116,9 +103,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--no-cold", action="store_true", help="skip the cold run (about 4 minutes)")
     ap.add_argument("--runs", type=int, default=3, help="repetitions of the notebook timings")
+    ap.add_argument("--torch-python", required=True, help="the python of .venv-bench, with torch")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    torch_python = ensure_bench_venv()
+    torch_python = pathlib.Path(args.torch_python)
     r = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": platform.machine()}}
 
     print("==> PyTorch original notebook", flush=True)
@@ -132,7 +120,7 @@ def main():
         print("==> Cold: all notebooks, empty kernel slots (nothing compiled, no evcxr cache)", flush=True)
         r["cold_all_s"] = cold_seconds()
     print("==> 100 gradient steps, Rust (release) and PyTorch", flush=True)
-    run(["cargo", "build", "--release", "-q", "-p", "gdlab", "--example", "loop_timing"])
+    run([CARGO, "build", "--release", "-q", "-p", "gdlab", "--example", "loop_timing"])
     r["rust_loop"] = json.loads(run([ROOT / "target/release/examples/loop_timing"], capture=True))
     r["torch_loop"] = json.loads(run([torch_python, ROOT / "tools/bench_torch_loop.py"], capture=True))
 

@@ -5,20 +5,12 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use gdlab::prelude::*;
 use std::hint::black_box;
 
-/// A well-conditioned n×n problem: M = 2·I + small noise, X from torch.rand, lr at half the bound.
-fn problem(n: usize) -> (Array2<f32>, Array2<f32>, Array2<f32>, f64) {
-    let mut rng = TorchRng::manual_seed(314);
-    let noise: Array2<f32> = rng.rand((n, n));
-    let m = Array2::<f32>::eye(n) * 2.0 + noise * (0.1 / n as f32);
-    let x: Array2<f32> = rng.rand((n, n));
-    let lr = 0.5 * stability_bound(&m).expect("square");
-    (m, x, Array2::eye(n), lr)
-}
+mod problem;
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("descent");
     for n in [4usize, 64, 512] {
-        let (m, x0, y, lr) = problem(n);
+        let problem::Problem { m, x0, y, lr } = problem::problem(n);
         if n == 512 {
             group.sample_size(10);
         }

@@ -7,7 +7,6 @@
 //! figures reuse it, so a page holds one copy however many plots it has.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{Array2, ArrayRef1, ArrayRef2, ArrayView2};
 use plotly::common::{Anchor, ColorScale, ColorScaleElement, ColorScalePalette, DashType, Line, Mode, Pad, Title};
@@ -27,7 +26,6 @@ use crate::real::Real;
 /// Set in the kernel's environment once plotly.js went out. Not a static: evcxr links a copy
 /// of this crate into each cell, but all cells share the process.
 const PLOTLY_JS_SENT: &str = "GDLAB_PLOTLY_JS_SENT";
-static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 
 /// Most panels [`diff_heatmaps`] draws: plotly-rs's layout has eight axis pairs.
 pub const MAX_PANELS: usize = 8;
@@ -70,21 +68,21 @@ impl Figure {
     /// An HTML fragment (a `div` and the script that draws it) for a page that already has
     /// plotly.js, or that gets it from `plotly_js`, which [`plotly_js`] returns.
     pub fn to_html_fragment(&self) -> String {
-        // The counter alone repeats: each evcxr cell has its own copy of it. The clock does not.
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let id = format!("gdlab-{nanos:x}-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
-        // "</" inside a string would end the script element early.
-        let json = self.to_json().replace("</", "<\\/");
+        // plotly-rs writes the div (with a fresh id) and the `Plotly.newPlot` call. Two things it
+        // does not do: the div is 100% high, which is zero in a notebook's output area, so it gets
+        // our height; and it draws at once, which fails where the page's plotly.js script has not
+        // run yet, so the call waits for the page's load event when Plotly is still missing.
+        let inline = self.plot.to_inline_html(None);
+        let (open, call) = inline.split_once("<script type=\"text/javascript\">").expect("plotly-rs writes a script");
+        let call = call.trim_end().strip_suffix("</script>").expect("plotly-rs closes its script").trim();
+        let open = open.replacen("height:100%;", &format!("height:{}px;", self.height), 1);
         format!(
-            "<div id=\"{id}\" class=\"plotly-graph-div gdlab-figure\" style=\"height:{h}px; width:100%;\"></div>\n\
-             <script type=\"text/javascript\">\n\
+            "{open}<script type=\"text/javascript\">\n\
              (function () {{\n\
-               var fig = {json};\n\
-               function draw() {{ window.Plotly.newPlot(\"{id}\", fig); }}\n\
+               function draw() {{ {call} }}\n\
                if (window.Plotly) {{ draw(); }} else {{ window.addEventListener(\"load\", draw); }}\n\
              }})();\n\
-             </script>",
-            h = self.height
+             </script>"
         )
     }
 

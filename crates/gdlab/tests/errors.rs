@@ -174,3 +174,13 @@ fn figures_get_distinct_ids_and_plotly_js_goes_into_pages() {
     // plotly.js is 4.7 MB; with the MathJax bundle the plotly crate also carries, 6.8 MB.
     assert!(page.len() < 5_500_000, "page is {} bytes: MathJax must be left out", page.len());
 }
+
+#[test]
+fn a_title_cannot_end_the_script_element_early() {
+    let mut fig = diff_heatmap(&Array2::<f32>::eye(2));
+    let layout = fig.plot().layout().clone().title("</script><b>x</b>");
+    fig.plot_mut().set_layout(layout);
+    let html = fig.to_html_fragment();
+    assert_eq!(html.matches("</script>").count(), 1, "{html}");
+    assert!(html.contains("height:340px"), "our height, not 100%: {html}");
+}

@@ -6,7 +6,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::{Command, ExitCode, ExitStatus};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -50,8 +50,19 @@ enum Cmd {
     Screenshots,
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+/// Prints the error and its causes on one line, without anyhow's backtrace (which
+/// `RUST_BACKTRACE=1`, common on Rust machines, would add), and exits non-zero.
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     let root = project_root()?;
     std::env::set_current_dir(&root)?;
     match cli.command {
@@ -80,6 +91,12 @@ fn main() -> Result<()> {
 fn project_root() -> Result<PathBuf> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     Ok(manifest.ancestors().nth(2).context("xtask lives in crates/xtask")?.to_path_buf())
+}
+
+/// cargo as the one that runs xtask (`$CARGO`), so that `cargo +nightly xtask` and rustup's
+/// proxies stay consistent.
+fn cargo_command() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 fn check(status: ExitStatus, what: &str) -> Result<()> {
@@ -136,7 +153,7 @@ impl JupyterEnv {
 pub fn setup() -> Result<JupyterEnv> {
     let root = std::env::current_dir()?;
     let env = JupyterEnv { root: root.clone() };
-    ensure_venv(&env, REQUIREMENTS)?;
+    ensure_venv(&root.join(".venv"), REQUIREMENTS, "the Jupyter stack")?;
     let evcxr = ensure_evcxr()?;
     ensure_rust_src();
     ensure_kernel(&env, &evcxr)?;
@@ -153,26 +170,31 @@ fn python3() -> Result<&'static str> {
     bail!("Python 3 is needed to create .venv (the Jupyter stack), but neither python3 nor python runs")
 }
 
-fn ensure_venv(env: &JupyterEnv, requirements: &str) -> Result<()> {
+/// A venv at `dir` holding exactly `requirements` (pinned); a stamp file with the requirements
+/// it was built from makes a second call install nothing. Returns its python.
+fn ensure_venv(dir: &Path, requirements: &str, what: &str) -> Result<PathBuf> {
+    let python = dir.join("bin/python");
     let wanted = std::fs::read_to_string(requirements).with_context(|| format!("reading {requirements}"))?;
-    let stamp = env.root.join(".venv/.gdlab-requirements");
-    if env.venv_python().exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(());
+    let stamp = dir.join(".gdlab-requirements");
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
     }
-    step("Installing the Jupyter stack into .venv");
-    if !env.venv_python().exists() {
-        check(Command::new(python3()?).args(["-m", "venv", ".venv"]).status()?, "python3 -m venv .venv")?;
+    step(&format!("Installing {what} into {}", dir.display()));
+    if !python.exists() {
+        let status = Command::new(python3()?).arg("-m").arg("venv").arg(dir).status()?;
+        check(status, &format!("python3 -m venv {}", dir.display()))?;
     }
-    let status =
-        env.python(["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements]).status()?;
-    check(status, "pip install -r tools/requirements.txt")?;
+    let status = Command::new(&python)
+        .args(["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements])
+        .status()?;
+    check(status, &format!("pip install -r {requirements}"))?;
     std::fs::write(&stamp, wanted)?;
-    Ok(())
+    Ok(python)
 }
 
 /// The evcxr_jupyter version `cargo install` recorded (the binary has no `--version`).
 fn installed_evcxr_version() -> Option<String> {
-    let out = Command::new("cargo").args(["install", "--list"]).output().ok()?;
+    let out = cargo_command().args(["install", "--list"]).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().find(|l| l.starts_with("evcxr_jupyter v"))?;
     Some(line.trim_start_matches("evcxr_jupyter v").trim_end_matches(':').to_string())
@@ -193,9 +215,8 @@ fn ensure_evcxr() -> Result<PathBuf> {
         step(&format!(
             "Installing evcxr_jupyter {EVCXR_VERSION} (cargo install --locked; about 10 minutes on 2 cores)"
         ));
-        let status = Command::new("cargo")
-            .args(["install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION])
-            .status()?;
+        let status =
+            cargo_command().args(["install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION]).status()?;
         check(status, "cargo install evcxr_jupyter")?;
     }
     match installed_evcxr_version() {
@@ -295,7 +316,7 @@ fn run_notebooks(env: &JupyterEnv, params: &[String], out: &Path, timeout: u64, 
 
 fn cargo(args: &[&str]) -> Result<()> {
     step(&format!("cargo {}", args.join(" ")));
-    check(Command::new("cargo").args(args).status()?, &format!("cargo {}", args.join(" ")))
+    check(cargo_command().args(args).status()?, &format!("cargo {}", args.join(" ")))
 }
 
 /// Debian's Chromium for the browser checks; installed with apt-get where it is missing.
@@ -318,7 +339,7 @@ fn test() -> Result<()> {
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     step("cargo doc (warnings are errors)");
     let status =
-        Command::new("cargo").args(["doc", "--no-deps", "-p", "gdlab"]).env("RUSTDOCFLAGS", "-D warnings").status()?;
+        cargo_command().args(["doc", "--no-deps", "-p", "gdlab"]).env("RUSTDOCFLAGS", "-D warnings").status()?;
     check(status, "cargo doc")?;
 
     let env = setup()?;
@@ -334,7 +355,9 @@ fn test() -> Result<()> {
 
 fn bench() -> Result<()> {
     let env = setup()?;
+    // torch and the original's libraries, for the PyTorch side only; nothing else uses this venv.
+    let torch_python = ensure_venv(&env.root.join(".venv-bench"), "bench/requirements.txt", "torch (bench only)")?;
     step("Benchmarks");
-    let status = env.python(["tools/bench.py"]).status()?;
+    let status = env.python(["tools/bench.py", "--torch-python"]).arg(torch_python).status()?;
     check(status, "tools/bench.py")
 }
