@@ -132,6 +132,45 @@ def descent_run(m_rows, seed, lr, steps, every, dtype):
             "losses": losses, "snapshots": snapshots, "final_x": values(X)}
 
 
+def optim_run(name, m_rows, seed, make_optimizer, lr, steps, dtype):
+    """torch.optim's loop: zero_grad, loss, backward, step; what `InverseDescent::optimizer` reproduces."""
+    M = torch.tensor(m_rows, dtype=dtype)
+    n = M.shape[0]
+    Y_true = torch.eye(n, dtype=dtype)
+    torch.manual_seed(seed)
+    X = torch.nn.Parameter(torch.rand(size=[n, n], dtype=dtype))
+    optimizer = make_optimizer([X], lr)
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = mse(Y_true, X @ M)
+        loss.backward()
+        losses.append(float(loss))
+        optimizer.step()
+    return {"optimizer": name, "m": m_rows, "seed": seed, "lr": lr, "steps": steps,
+            "dtype": str(dtype).split(".")[1], "losses": losses, "final_x": values(X)}
+
+
+OPTIMIZERS = {
+    "sgd": lambda p, lr: torch.optim.SGD(p, lr=lr),
+    "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
+    "nesterov": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True),
+    "adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
+}
+
+
+def optim_runs():
+    diag = [[1., 0, 0, 0], [0, 2., 0, 0], [0, 0, 3., 0], [0, 0, 0, 4.]]
+    dense = [[2., 1., 0.], [1., 3., 1.], [0., 1., 4.]]
+    runs = []
+    # Plain SGD at the lesson's rate, which the dense M's bound (about 0.4) is below: 0.2 there.
+    for m, sgd_lr in ((diag, 0.4605170185988092), (dense, 0.2)):
+        for name, lr in [("sgd", sgd_lr), ("momentum", 0.1), ("nesterov", 0.1), ("adam", 0.1)]:
+            for dtype in (torch.float32, torch.float64):
+                runs.append(optim_run(name, m, 314, OPTIMIZERS[name], lr, 100, dtype))
+    return runs
+
+
 def main():
     data = {
         "torch_version": torch.__version__,
@@ -148,6 +187,8 @@ def main():
             descent_run([[2., 1., 0.], [1., 3., 1.], [0., 1., 4.]], 7, 0.3, 60, 10, torch.float32),
             descent_run([[2., 1., 0.], [1., 3., 1.], [0., 1., 4.]], 7, 0.3, 60, 10, torch.float64),
         ],
+        # torch.optim.SGD (plain, momentum=0.9, nesterov) and Adam(lr=0.1) on the lesson's M and a dense one.
+        "optim": optim_runs(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1) + "\n")

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use gdlab::ndarray::ArrayRef2;
 use gdlab::prelude::*;
-use gdlab::{Real, Report};
+use gdlab::{AnyOptimizer, Real, Report};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -73,6 +73,72 @@ struct DescendArgs {
     /// Also write an offline HTML report: heatmaps, loss line and the animation.
     #[arg(long, value_name = "report.html")]
     html: Option<PathBuf>,
+    /// How X moves: the lesson's own `X.sub_(lr * X.grad)`, or a torch.optim rule.
+    #[arg(long, value_enum, default_value_t = OptimizerName::Lesson)]
+    optimizer: OptimizerName,
+    /// Momentum factor β for `momentum` and `nesterov` (default 0.9), in [0, 1).
+    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    momentum: Option<f64>,
+    /// Adam's β₁ (default 0.9).
+    #[arg(long, value_name = "B1", allow_hyphen_values = true)]
+    beta1: Option<f64>,
+    /// Adam's β₂ (default 0.999).
+    #[arg(long, value_name = "B2", allow_hyphen_values = true)]
+    beta2: Option<f64>,
+    /// Adam's ε (default 1e-8).
+    #[arg(long, value_name = "E", allow_hyphen_values = true)]
+    eps: Option<f64>,
+}
+
+/// The update rules `--optimizer` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum OptimizerName {
+    /// The lesson's loop: `X.sub_(lr * X.grad)`.
+    Lesson,
+    /// `torch.optim.SGD(lr=…)`.
+    Sgd,
+    /// `torch.optim.SGD(lr=…, momentum=β)`.
+    Momentum,
+    /// `torch.optim.SGD(lr=…, momentum=β, nesterov=True)`.
+    Nesterov,
+    /// `torch.optim.Adam(lr=…, betas=(β₁, β₂), eps=ε)`.
+    Adam,
+}
+
+impl DescendArgs {
+    /// The optimiser the flags name; a flag that does not belong to it is bad input.
+    fn optimizer(&self) -> Result<(AnyOptimizer, Value), Failure> {
+        let name = self.optimizer;
+        let momentum_rule = matches!(name, OptimizerName::Momentum | OptimizerName::Nesterov);
+        if self.momentum.is_some() && !momentum_rule {
+            return Err(bad_input(format!("--momentum goes with --optimizer momentum or nesterov, not {name:?}")));
+        }
+        let adam_flag = [("--beta1", self.beta1), ("--beta2", self.beta2), ("--eps", self.eps)]
+            .into_iter()
+            .find(|(_, v)| v.is_some());
+        if let (Some((flag, _)), false) = (adam_flag, name == OptimizerName::Adam) {
+            return Err(bad_input(format!("{flag} goes with --optimizer adam, not {name:?}")));
+        }
+        Ok(match name {
+            OptimizerName::Lesson => (AnyOptimizer::Lesson, json!({"name": "lesson"})),
+            OptimizerName::Sgd => (Sgd.into(), json!({"name": "sgd"})),
+            OptimizerName::Momentum | OptimizerName::Nesterov => {
+                let beta = self.momentum.unwrap_or(0.9);
+                let nesterov = name == OptimizerName::Nesterov;
+                let label = if nesterov { "nesterov" } else { "momentum" };
+                (Momentum { beta, nesterov }.into(), json!({"name": label, "momentum": beta, "nesterov": nesterov}))
+            }
+            OptimizerName::Adam => {
+                let d = Adam::default();
+                let adam = Adam {
+                    beta1: self.beta1.unwrap_or(d.beta1),
+                    beta2: self.beta2.unwrap_or(d.beta2),
+                    eps: self.eps.unwrap_or(d.eps),
+                };
+                (adam.into(), json!({"name": "adam", "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.eps}))
+            }
+        })
+    }
 }
 
 #[derive(Args)]
@@ -199,7 +265,13 @@ fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Fail
     // Gradient descent still runs on a singular M, towards a least-squares answer; the lesson
     // is about inverses, so say so up front.
     inverse(m)?;
-    let descent = InverseDescent::new(m).seed(args.seed).lr(args.lr).steps(args.steps).record_every(args.every);
+    let (optimizer, optimizer_json) = args.optimizer()?;
+    let descent = InverseDescent::new(m)
+        .seed(args.seed)
+        .lr(args.lr)
+        .steps(args.steps)
+        .record_every(args.every)
+        .optimizer(optimizer);
     let bar = progress_bar(args.steps, m.nrows());
     let history = descent.trace_with(|step, _| {
         if step % 64 == 0 {
@@ -218,6 +290,7 @@ fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Fail
             .collect();
         let doc = json!({
             "dtype": T::DTYPE,
+            "optimizer": optimizer_json,
             "seed": args.seed,
             "lr": args.lr,
             "steps": args.steps,

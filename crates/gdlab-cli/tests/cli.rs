@@ -186,7 +186,7 @@ fn html_report_is_offline_and_animated() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let page = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
-    assert_eq!(page.matches("class=\"plotly-graph-div gdlab-figure\"").count(), 3, "heatmaps, loss line, animation");
+    assert_eq!(page.matches("class=\"plotly-graph-div\"").count(), 3, "heatmaps, loss line, animation");
     assert!(page.contains("\"frames\":[{"), "the animation has frames");
     assert!(page.contains("\"sliders\""));
     // Nothing from the network: no element loads a file (plotly.js's code mentions URLs it never uses here).
@@ -197,4 +197,53 @@ fn html_report_is_offline_and_animated() {
         }
     }
     assert!(page.matches("<script").count() >= 4, "plotly.js and three figures, inline");
+}
+
+fn optim_fixture(name: &str, dtype: &str) -> Value {
+    let fx = fixtures();
+    let found = fx["optim"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["optimizer"] == name && c["dtype"] == dtype && c["m"].as_array().unwrap().len() == 4);
+    found.expect("an optim fixture").clone()
+}
+
+#[test]
+fn descend_with_torch_optim_rules_prints_torchs_numbers() {
+    // torch.manual_seed(314); X = torch.nn.Parameter(torch.rand(size=[4, 4]))
+    // optimizer = torch.optim.SGD([X], lr=0.1, momentum=0.9)   # or nesterov=True, or Adam([X], lr=0.1)
+    // for _ in range(100): optimizer.zero_grad(); loss = mse(Y_true, X @ M); loss.backward(); optimizer.step()
+    for (name, extra) in [("momentum", vec!["--momentum", "0.9"]), ("nesterov", vec![]), ("adam", vec![])] {
+        let want = optim_fixture(name, "float32");
+        let mut args = vec!["descend", "--optimizer", name, "--lr", "0.1", "--steps", "100", "--json"];
+        args.extend(extra);
+        let got = json_of(&args);
+        assert_eq!(got["optimizer"]["name"], name);
+        if name == "adam" {
+            // torch's float32 sqrt is Intel MKL's (about an ulp), ours correctly rounded: √loss to 1e-6.
+            for (g, w) in flat(&got["losses"]).iter().zip(flat(&want["losses"])) {
+                assert!((g.sqrt() - w.sqrt()).abs() <= 1e-6, "adam: {g} vs {w}");
+            }
+        } else {
+            assert_eq!(flat(&got["losses"]), flat(&want["losses"]), "{name}");
+            assert_eq!(flat(&got["x"]), flat(&want["final_x"]), "{name}");
+        }
+    }
+    let got = json_of(&["descend", "--optimizer", "adam", "--lr", "0.1", "--json"]);
+    assert_eq!(got["optimizer"], serde_json::json!({"name": "adam", "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}));
+    let want = optim_fixture("momentum", "float64");
+    let got = json_of(&["descend", "--optimizer", "momentum", "--lr", "0.1", "--f64", "--json"]);
+    assert_eq!(flat(&got["losses"]), flat(&want["losses"]));
+}
+
+#[test]
+fn bad_optimizer_values_end_with_one_line_and_exit_code_2() {
+    fails_with(&["descend", "--optimizer", "momentum", "--momentum", "1.0"], 2, "expected 0 <= beta < 1");
+    fails_with(&["descend", "--optimizer", "momentum", "--momentum", "-0.1"], 2, "expected 0 <= beta < 1");
+    fails_with(&["descend", "--optimizer", "adam", "--momentum", "0.9"], 2, "--momentum goes with");
+    fails_with(&["descend", "--optimizer", "adam", "--eps", "-1e-8"], 2, "invalid eps = -0.00000001");
+    fails_with(&["descend", "--optimizer", "adam", "--beta1", "1.5"], 2, "invalid beta1 = 1.5");
+    fails_with(&["descend", "--beta2", "0.9"], 2, "--beta2 goes with --optimizer adam");
+    fails_with(&["descend", "--optimizer", "rmsprop"], 2, "rmsprop");
 }

@@ -5,6 +5,7 @@ use ndarray::{Array2, ArrayRef2};
 use crate::error::{GdlabError, Result, ensure_lr, ensure_param, ensure_shape};
 use crate::linalg::{gram_lambda_max, stability_bound};
 use crate::loss::{check_product, grad_from_y_hat, mse_unchecked};
+use crate::optim::{AnyOptimizer, Optimizer, OptimizerState};
 use crate::real::Real;
 use crate::rng::TorchRng;
 
@@ -108,6 +109,7 @@ pub struct InverseDescent<T: Real> {
     record_every: Option<usize>,
     patience: Option<usize>,
     tolerance: Option<f64>,
+    optimizer: AnyOptimizer,
 }
 
 impl<T: Real> InverseDescent<T> {
@@ -122,7 +124,15 @@ impl<T: Real> InverseDescent<T> {
             record_every: Some(20),
             patience: Some(10),
             tolerance: None,
+            optimizer: AnyOptimizer::Lesson,
         }
+    }
+
+    /// How X moves: a torch.optim rule ([`Sgd`](crate::Sgd), [`Momentum`](crate::Momentum),
+    /// [`Adam`](crate::Adam)) instead of the lesson's own update `X.sub_(lr * X.grad)`.
+    pub fn optimizer(mut self, optimizer: impl Into<AnyOptimizer>) -> Self {
+        self.optimizer = optimizer.into();
+        self
     }
 
     /// What X·M should become (default: the identity).
@@ -227,6 +237,7 @@ impl<T: Real> InverseDescent<T> {
             }
         };
         ensure_param(!lrs.is_empty(), "steps", 0.0, "at least 1 step")?;
+        self.optimizer.check()?;
         Ok(Checked {
             m: &self.m,
             target,
@@ -236,6 +247,7 @@ impl<T: Real> InverseDescent<T> {
             patience: self.patience,
             tolerance: self.tolerance,
             bound,
+            optimizer: self.optimizer,
         })
     }
 
@@ -279,11 +291,13 @@ struct Checked<'a, T: Real> {
     patience: Option<usize>,
     tolerance: Option<f64>,
     bound: f64,
+    optimizer: AnyOptimizer,
 }
 
 impl<T: Real> Checked<'_, T> {
     fn run(self, mut on_step: impl FnMut(usize, T)) -> History<T> {
-        let Checked { m, target, mut x, mut lrs, record_every, patience, tolerance, bound } = self;
+        let Checked { m, target, mut x, mut lrs, record_every, patience, tolerance, bound, optimizer } = self;
+        let mut state = OptimizerState::default();
         let mut losses: Vec<T> = Vec::with_capacity(lrs.len());
         let mut snapshots = Vec::new();
         let mut growing = 0;
@@ -311,7 +325,8 @@ impl<T: Real> Checked<'_, T> {
                 stop = Stop::Diverged { step, reason };
                 break;
             }
-            descend(&mut x, &y_hat, m, &target, T::from_f64_lossy(lr));
+            let grad = grad_from_y_hat(&y_hat, m, &target);
+            optimizer.step(&mut state, &mut x, &grad, lr);
             on_step(step, loss);
             if tolerance.is_some_and(|t| loss.as_f64() <= t) {
                 stop = Stop::Converged { step };

@@ -66,6 +66,7 @@ mod error;
 mod indicator;
 mod linalg;
 mod loss;
+mod optim;
 mod plot;
 mod real;
 mod rng;
@@ -85,6 +86,7 @@ pub use error::{GdlabError, Result, Shape};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
 pub use linalg::{condition_number, inverse, stability_bound};
 pub use loss::{mse, mse_grad, try_mse, try_mse_grad};
+pub use optim::{Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, Sgd};
 pub use plot::{
     Axes, ColourRange, Figure, MAX_PANELS, Report, bar_chart, conditioning_figure, count_heatmap, diff_animation,
     diff_heatmap, diff_heatmaps, line_chart, loss_curve, loss_line, loss_lines, losses_frame, plotly_js, rate_figure,
@@ -98,13 +100,13 @@ pub use rng::{TorchRng, TorchUniform};
 pub mod prelude {
     #[doc(no_inline)]
     pub use crate::{
-        Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent, LearningRate, Result,
-        Snapshot, Stop, TorchRng, bar_chart, condition_number, conditioning_figure, conditioning_frame,
-        conditioning_study, cooccurrence, count_heatmap, density, diff_animation, diff_heatmap, diff_heatmaps,
-        document_frequency, gradient_step, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space,
-        loss_curve, loss_line, loss_lines, losses_frame, lr_sweep, mse, mse_grad, predicted_rates, predicted_steps,
-        rate_comparison, rate_figure, seed_losses, show, show_decimals, show_scalar, stability_bound, sweep_figure,
-        with_condition_number,
+        Adam, Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent, LearningRate,
+        Momentum, Optimizer, Result, Sgd, Snapshot, Stop, TorchRng, bar_chart, condition_number, conditioning_figure,
+        conditioning_frame, conditioning_study, cooccurrence, count_heatmap, density, diff_animation, diff_heatmap,
+        diff_heatmaps, document_frequency, gradient_step, hilbert, indicator_matrix, inverse, lesson_lr, line_chart,
+        log_space, loss_curve, loss_line, loss_lines, losses_frame, lr_sweep, mse, mse_grad, predicted_rates,
+        predicted_steps, rate_comparison, rate_figure, seed_losses, show, show_decimals, show_scalar, stability_bound,
+        sweep_figure, with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

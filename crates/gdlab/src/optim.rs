@@ -1,0 +1,272 @@
+//! torch.optim's update rules, step for step: plain SGD, heavy-ball momentum, Nesterov and Adam.
+//!
+//! Each optimiser is its parameters ([`Sgd`], [`Momentum`], [`Adam`]); what a run carries from
+//! step to step (the momentum buffer, Adam's averages and step count) is an
+//! [`OptimizerState`]. [`Optimizer::step`] is torch's `optimizer.step()` after
+//! `loss.backward()`: it takes `X.grad` and updates X.
+//!
+//! The arithmetic follows torch's CPU kernels, so that on the lesson's matrix the numbers are
+//! torch's bit for bit. One detail matters: torch's vectorised kernels for `add_(b, alpha=a)`
+//! and `lerp_` compute with a fused multiply-add, in chunks of two 256-bit vectors (16
+//! `float32`s, 8 `float64`s); elements past the last whole chunk go through the plain formula.
+//! Adam's square root is the exception: torch's CPU `sqrt` goes through Intel MKL's vector
+//! math (accurate to about an ulp, not correctly rounded), so Adam agrees with torch to about
+//! 1e-6, not to the bit.
+
+use std::fmt;
+
+use ndarray::{Array2, ArrayRef2, Zip};
+
+use crate::error::{Result, ensure_param};
+use crate::real::Real;
+
+/// What an optimiser carries from one step to the next, as torch's `optimizer.state[X]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OptimizerState<T> {
+    /// How many steps were taken (Adam's `state['step']`).
+    pub steps: u64,
+    /// The momentum buffer, or Adam's first moment `exp_avg`.
+    pub first: Option<Array2<T>>,
+    /// Adam's second moment `exp_avg_sq`.
+    pub second: Option<Array2<T>>,
+}
+
+/// An update rule of torch.optim. Its parameters are checked once, before a run.
+pub trait Optimizer: Copy + fmt::Debug {
+    /// torch's name for it, e.g. `"SGD(momentum=0.9, nesterov=True)"`.
+    fn describe(&self) -> String;
+
+    /// Checks the parameters.
+    ///
+    /// # Errors
+    /// [`GdlabError::InvalidParameter`](crate::GdlabError::InvalidParameter) naming the
+    /// parameter and its range.
+    fn check(&self) -> Result<()>;
+
+    /// `optimizer.step()`: updates `x` from its gradient `grad` at learning rate `lr`.
+    fn step<T: Real>(&self, state: &mut OptimizerState<T>, x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, lr: f64);
+}
+
+/// `torch.optim.SGD(params, lr)`: `X ← X − lr·∇X`, computed as torch's `param.add_(grad, alpha=-lr)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sgd;
+
+/// `torch.optim.SGD(params, lr, momentum=beta, nesterov=…)`: heavy-ball momentum, or Nesterov's.
+///
+/// The buffer starts as the first gradient itself (torch's `torch.clone(grad)`), then
+/// `buf ← beta·buf + grad`; the step uses `buf`, or `grad + beta·buf` with Nesterov.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Momentum {
+    /// The momentum factor β, in [0, 1).
+    pub beta: f64,
+    /// Nesterov's look-ahead form.
+    pub nesterov: bool,
+}
+
+impl Momentum {
+    /// Heavy-ball momentum `beta`.
+    pub fn heavy_ball(beta: f64) -> Self {
+        Momentum { beta, nesterov: false }
+    }
+
+    /// Nesterov momentum `beta`.
+    pub fn nesterov(beta: f64) -> Self {
+        Momentum { beta, nesterov: true }
+    }
+}
+
+/// `torch.optim.Adam(params, lr, betas=(beta1, beta2), eps=eps)`, with bias correction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adam {
+    /// Decay of the first moment (torch: 0.9).
+    pub beta1: f64,
+    /// Decay of the second moment (torch: 0.999).
+    pub beta2: f64,
+    /// Added to the denominator (torch: 1e-8).
+    pub eps: f64,
+}
+
+impl Default for Adam {
+    /// torch's defaults: betas (0.9, 0.999), eps 1e-8.
+    fn default() -> Self {
+        Adam { beta1: 0.9, beta2: 0.999, eps: 1e-8 }
+    }
+}
+
+/// How many leading elements torch's vectorised loop handles (whole chunks of two 256-bit vectors).
+fn vectorised<T: Real>(len: usize) -> usize {
+    let chunk = 2 * 32 / std::mem::size_of::<T>();
+    len - len % chunk
+}
+
+/// `a.add_(b, alpha=alpha)`, as torch's CPU kernel rounds it.
+fn add_scaled<T: Real>(a: &mut ArrayRef2<T>, b: &ArrayRef2<T>, alpha: T) {
+    let fused = vectorised::<T>(a.len());
+    let mut i = 0;
+    Zip::from(a).and(b).for_each(|a, &b| {
+        *a = if i < fused { b.mul_add(alpha, *a) } else { *a + alpha * b };
+        i += 1;
+    });
+}
+
+/// `start.lerp_(end, weight)` for a weight below 0.5, as torch's CPU kernel rounds it.
+fn lerp_small<T: Real>(start: &mut ArrayRef2<T>, end: &ArrayRef2<T>, weight: T) {
+    let fused = vectorised::<T>(start.len());
+    let mut i = 0;
+    Zip::from(start).and(end).for_each(|s, &e| {
+        *s = if i < fused { weight.mul_add(e - *s, *s) } else { *s + weight * (e - *s) };
+        i += 1;
+    });
+}
+
+impl Optimizer for Sgd {
+    fn describe(&self) -> String {
+        "SGD".into()
+    }
+
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn step<T: Real>(&self, _: &mut OptimizerState<T>, x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, lr: f64) {
+        add_scaled(x, grad, T::from_f64_lossy(-lr));
+    }
+}
+
+impl Optimizer for Momentum {
+    fn describe(&self) -> String {
+        let nesterov = if self.nesterov { ", nesterov=True" } else { "" };
+        format!("SGD(momentum={}{nesterov})", self.beta)
+    }
+
+    fn check(&self) -> Result<()> {
+        ensure_param((0.0..1.0).contains(&self.beta), "momentum", self.beta, "0 <= beta < 1")
+    }
+
+    fn step<T: Real>(&self, state: &mut OptimizerState<T>, x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, lr: f64) {
+        let beta = T::from_f64_lossy(self.beta);
+        let buf = match state.first.as_mut() {
+            None => state.first.insert(grad.to_owned()),
+            Some(buf) => {
+                buf.mapv_inplace(|b| b * beta);
+                add_scaled(buf, grad, T::one());
+                buf
+            }
+        };
+        state.steps += 1;
+        if self.nesterov {
+            let mut look_ahead = grad.to_owned();
+            add_scaled(&mut look_ahead, buf, beta);
+            add_scaled(x, &look_ahead, T::from_f64_lossy(-lr));
+        } else {
+            add_scaled(x, buf, T::from_f64_lossy(-lr));
+        }
+    }
+}
+
+impl Optimizer for Adam {
+    fn describe(&self) -> String {
+        format!("Adam(betas=({}, {}), eps={})", self.beta1, self.beta2, self.eps)
+    }
+
+    fn check(&self) -> Result<()> {
+        ensure_param((0.0..1.0).contains(&self.beta1), "beta1", self.beta1, "0 <= beta1 < 1")?;
+        ensure_param((0.0..1.0).contains(&self.beta2), "beta2", self.beta2, "0 <= beta2 < 1")?;
+        ensure_param(self.eps >= 0.0 && self.eps.is_finite(), "eps", self.eps, "a finite eps >= 0")
+    }
+
+    fn step<T: Real>(&self, state: &mut OptimizerState<T>, x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, lr: f64) {
+        let zeros = || Array2::zeros(grad.raw_dim());
+        state.steps += 1;
+        let exp_avg = state.first.get_or_insert_with(zeros);
+        // exp_avg.lerp_(grad, 1 - beta1)
+        lerp_small(exp_avg, grad, T::from_f64_lossy(1.0 - self.beta1));
+        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        let exp_avg_sq = state.second.get_or_insert_with(zeros);
+        let (beta2, value) = (T::from_f64_lossy(self.beta2), T::from_f64_lossy(1.0 - self.beta2));
+        let fused = vectorised::<T>(grad.len());
+        let mut i = 0;
+        Zip::from(&mut *exp_avg_sq).and(grad).for_each(|v, &g| {
+            let decayed = *v * beta2;
+            *v = if i < fused { (value * g).mul_add(g, decayed) } else { decayed + value * g * g };
+            i += 1;
+        });
+        // Python floats: bias corrections and the step size.
+        let step = state.steps as f64;
+        let bias_correction1 = 1.0 - self.beta1.powf(step);
+        let bias_correction2_sqrt = (1.0 - self.beta2.powf(step)).powf(0.5);
+        let step_size = T::from_f64_lossy(-(lr / bias_correction1));
+        let (root, eps) = (T::from_f64_lossy(bias_correction2_sqrt), T::from_f64_lossy(self.eps));
+        // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+        // param.addcdiv_(exp_avg, denom, value=-step_size)
+        let exp_avg = state.first.as_ref().expect("set above");
+        Zip::from(x).and(exp_avg).and(&*exp_avg_sq).for_each(|x, &m, &v| {
+            let denom = v.sqrt() / root + eps;
+            *x += step_size * m / denom;
+        });
+    }
+}
+
+/// One of the optimisers, for [`InverseDescent::optimizer`](crate::InverseDescent::optimizer).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AnyOptimizer {
+    /// The lesson's own update, `X.sub_(lr * X.grad)`: the default.
+    Lesson,
+    /// [`Sgd`].
+    Sgd(Sgd),
+    /// [`Momentum`].
+    Momentum(Momentum),
+    /// [`Adam`].
+    Adam(Adam),
+}
+
+impl From<Sgd> for AnyOptimizer {
+    fn from(o: Sgd) -> Self {
+        AnyOptimizer::Sgd(o)
+    }
+}
+
+impl From<Momentum> for AnyOptimizer {
+    fn from(o: Momentum) -> Self {
+        AnyOptimizer::Momentum(o)
+    }
+}
+
+impl From<Adam> for AnyOptimizer {
+    fn from(o: Adam) -> Self {
+        AnyOptimizer::Adam(o)
+    }
+}
+
+impl Optimizer for AnyOptimizer {
+    fn describe(&self) -> String {
+        match self {
+            AnyOptimizer::Lesson => "the lesson's update X.sub_(lr * X.grad)".into(),
+            AnyOptimizer::Sgd(o) => o.describe(),
+            AnyOptimizer::Momentum(o) => o.describe(),
+            AnyOptimizer::Adam(o) => o.describe(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        match self {
+            AnyOptimizer::Lesson => Ok(()),
+            AnyOptimizer::Sgd(o) => o.check(),
+            AnyOptimizer::Momentum(o) => o.check(),
+            AnyOptimizer::Adam(o) => o.check(),
+        }
+    }
+
+    fn step<T: Real>(&self, state: &mut OptimizerState<T>, x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, lr: f64) {
+        match self {
+            AnyOptimizer::Lesson => {
+                // lr * grad is rounded before the subtraction, as the original's two tensor ops.
+                let lr = T::from_f64_lossy(lr);
+                Zip::from(x).and(grad).for_each(|x, &g| *x -= lr * g);
+            }
+            AnyOptimizer::Sgd(o) => o.step(state, x, grad, lr),
+            AnyOptimizer::Momentum(o) => o.step(state, x, grad, lr),
+            AnyOptimizer::Adam(o) => o.step(state, x, grad, lr),
+        }
+    }
+}
