@@ -111,26 +111,60 @@ PANEL_RANGES = """async (selector) => {
 }"""
 
 
-def heatmap_ranges_in_exported_page(b, html):
-    """The panels of the per-panel heatmaps in an exported page, as drawn (see PANEL_RANGES)."""
+def in_exported_page(b, html, ready, at_least, action):
+    """Open an exported page with the network off, wait until `ready` matches `at_least` elements,
+    and return `action(page, figure_selector)`."""
     context = b.new_context(offline=True, viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.goto(pathlib.Path(html).resolve().as_uri(), wait_until="load")
-    page.wait_for_function("() => document.querySelectorAll('div.js-plotly-plot g.hm image').length >= 5", timeout=30000)
-    got = page.evaluate(PANEL_RANGES, "div.js-plotly-plot")
+    page.wait_for_function(f"() => document.querySelectorAll('div.js-plotly-plot {ready}').length >= {at_least}",
+                           timeout=30000)
+    got = action(page, "div.js-plotly-plot")
     context.close()
     return got
 
 
-def heatmap_ranges_in_jupyterlab(b, url, notebook):
-    """The same panels as JupyterLab's plotly renderer drew them."""
+def in_jupyterlab(b, url, notebook, ready, at_least, action):
+    """The same in JupyterLab's plotly renderer, scrolling until the figures are drawn."""
     context = b.new_context(viewport={"width": 1400, "height": 1000})
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
     page = open_in_lab(context, url, notebook)
-    scroll_until(page, ".jp-RenderedPlotly.js-plotly-plot g.hm image", 5)
-    got = page.evaluate(PANEL_RANGES, ".jp-RenderedPlotly.js-plotly-plot")
+    scroll_until(page, f".jp-RenderedPlotly.js-plotly-plot {ready}", at_least)
+    got = action(page, ".jp-RenderedPlotly.js-plotly-plot")
     context.close()
     return got
+
+
+def heatmap_ranges(page, selector):
+    """The panels of the per-panel heatmaps as drawn (see PANEL_RANGES)."""
+    return page.evaluate(PANEL_RANGES, selector)
+
+
+# The lr slider's figure: its title and the loss curve it shows.
+SLIDER_STATE = """(selector) => {
+    const gd = [...document.querySelectorAll(selector)]
+        .find(d => d.layout && d.layout.sliders && d.layout.sliders.length
+                   && JSON.stringify(d.layout.sliders[0].currentvalue || {}).includes('lr = '));
+    if (!gd) return null;
+    const shown = gd.data.find(t => t.type === 'scatter' && t.visible === true);
+    return {active: gd.layout.sliders[0].active, title: (gd.layout.title || {}).text || '',
+            loss: shown ? JSON.stringify(shown.y) : null};
+}"""
+
+
+def drag_lr_slider(page, selector):
+    """Click the lr slider's rail near its right end, as a reader would; returns (before, after)."""
+    before = page.evaluate(SLIDER_STATE, selector)
+    if before is None:
+        return None, None
+    figure = page.locator(selector).filter(has=page.locator(".slider-container")).filter(has_text="lr = ").first
+    rail = figure.locator(".slider-rail-touch-rect").first
+    rail.scroll_into_view_if_needed()
+    box = rail.bounding_box()
+    page.mouse.click(box["x"] + 0.93 * box["width"], box["y"] + box["height"] / 2)
+    with contextlib.suppress(Exception):
+        page.wait_for_function(f"() => ({SLIDER_STATE})('{selector}').active !== {before['active']}", timeout=10000)
+    return before, page.evaluate(SLIDER_STATE, selector)
 
 
 def free_port():

@@ -186,6 +186,7 @@ PLUMBING = {
     "02_indicator_matrix.ipynb": ["show(", "show_int(", "true, false", "false, true", "true, true", "collect::<Result",
                                   ".to_string()", ".clone()"],
     "03_convergence.ipynb": [".to_string()", "collect::<Result", "Ok((", "for i in 0..", "};", "0.4605170185988091"],
+    "04_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
 }
 
 
@@ -309,6 +310,45 @@ def test_the_animation_has_a_frame_per_step_a_slider_and_play():
     assert any("Play" in b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"])
 
 
+PREDICTED = re.compile(r"^\s*(plain descent|heavy ball):\s+predicted ([\d.]+), measured ([\d.]+)$", re.M)
+
+
+def test_optimizer_rates_agree_with_the_theory_within_5_percent():
+    nb = executed("04_optimizers.ipynb")
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            found += PREDICTED.findall(text_of(cell))
+    assert len(found) == 4, found  # two optimisers, two matrices
+    for name, predicted, measured in found:
+        p, m = float(predicted), float(measured)
+        assert abs(m - p) / p < 0.05, f"{name}: measured {m} against predicted {p}"
+
+
+def race_steps(nb):
+    table = text_of(cell_with(nb, "optimizer_race("))
+    rows = re.findall(r"^│ (.+?)\s+┆ [\d.]+\s+┆ (\d+|null)\s+│$", table, re.M)
+    return {name.strip(): (None if steps == "null" else int(steps)) for name, steps in rows}
+
+
+def test_momentum_needs_fewer_steps_than_plain_descent():
+    steps = race_steps(executed("04_optimizers.ipynb"))
+    assert len(steps) == 5, steps
+    momentum = steps["momentum, best (lr, β)"]
+    assert momentum is not None and momentum < steps["SGD, the lesson's lr"] and momentum < steps["SGD, best lr"]
+    assert all(v is not None for v in steps.values()), f"every optimiser reaches 1e-6: {steps}"
+
+
+@pytest.mark.parametrize("snippet,count", [("lr_slider(", 30), ("beta_slider(", 20)])
+def test_the_slider_figures_carry_plotly_slider_steps(snippet, count):
+    cell = cell_with(executed("04_optimizers.ipynb"), snippet)
+    (fig,) = [plotly_json(o) for o in cell.outputs if "data" in o and PLOTLY in o.data]
+    steps = fig["layout"]["sliders"][0]["steps"]
+    assert len(steps) == count and all(s["method"] == "update" for s in steps)
+    assert len(fig["data"]) == 2 * count, "a loss curve and a heatmap per value"
+    assert "frames" not in fig or not fig["frames"], "plain slider steps, no animation frames"
+
+
 def comparable(nb):
     """The text and plot data of every output, without per-run ids."""
     out = []
@@ -344,7 +384,8 @@ def chromium():
 
 
 def test_step_80_panel_is_not_flat_in_the_exported_page(chromium):
-    got = browser.heatmap_ranges_in_exported_page(chromium, EXECUTED / "01_matrix_inverse.html")
+    got = browser.in_exported_page(chromium, EXECUTED / "01_matrix_inverse.html", "g.hm image", 5,
+                                   browser.heatmap_ranges)
     assert got, "the per-panel heatmaps were drawn"
     for panel in got:
         assert panel["zmax"] <= 2 * panel["reach"], f"the colour range swamps the values: {panel}"
@@ -354,7 +395,7 @@ def test_step_80_panel_is_not_flat_in_the_exported_page(chromium):
 
 def test_step_80_panel_is_not_flat_in_jupyterlab(chromium):
     with browser.jupyterlab(EXECUTED) as url:
-        got = browser.heatmap_ranges_in_jupyterlab(chromium, url, "01_matrix_inverse.ipynb")
+        got = browser.in_jupyterlab(chromium, url, "01_matrix_inverse.ipynb", "g.hm image", 5, browser.heatmap_ranges)
     assert got, "JupyterLab drew the per-panel heatmaps"
     assert all(p["zmax"] <= 2 * p["reach"] and p["colours"] > 1 for p in got), got
     assert got[-1]["title"].startswith("step 80 · ±"), got[-1]
@@ -368,6 +409,23 @@ def test_exported_html_draws_every_plot_offline(chromium, src):
     assert drawn == divs > 0, f"{drawn} of {divs} plots drawn"
     assert not remote, f"requests to the network: {remote[:3]}"
     assert shot.stat().st_size > 10_000
+
+
+def test_dragging_the_lr_slider_redraws_the_loss_in_the_exported_page(chromium):
+    before, after = browser.in_exported_page(chromium, EXECUTED / "04_optimizers.html", ".slider-container", 2,
+                                             browser.drag_lr_slider)
+    assert before is not None, "the lr slider was drawn"
+    assert after["active"] > before["active"], f"the slider did not move: {before['active']} → {after['active']}"
+    assert after["loss"] != before["loss"] and after["title"] != before["title"], "the loss curve and title follow"
+    assert "above the bound" in after["title"], after["title"]
+
+
+def test_dragging_the_lr_slider_redraws_the_loss_in_jupyterlab(chromium):
+    with browser.jupyterlab(EXECUTED) as url:
+        before, after = browser.in_jupyterlab(chromium, url, "04_optimizers.ipynb", ".slider-container", 2,
+                                              browser.drag_lr_slider)
+    assert before is not None, "JupyterLab drew the lr slider"
+    assert after["active"] > before["active"] and after["loss"] != before["loss"], (before, after)
 
 
 def test_the_animation_plays_in_the_exported_page(chromium):

@@ -13,6 +13,7 @@ use polars::prelude::{Column, DataFrame};
 use crate::descent::{History, InverseDescent};
 use crate::error::{GdlabError, Result, ensure_param, ensure_shape};
 use crate::linalg::{condition_number, ensure_square, inverse, stability_bound, to_nalgebra};
+use crate::optim::AnyOptimizer;
 use crate::real::Real;
 use crate::rng::TorchRng;
 
@@ -313,4 +314,127 @@ pub fn conditioning_frame(cases: &[ConditioningCase]) -> Result<DataFrame> {
         ],
     )?;
     Ok(df)
+}
+
+/// A learning rate, a momentum factor, and the per-step rate they give the error's slowest direction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tuning {
+    /// The learning rate.
+    pub lr: f64,
+    /// The momentum factor β (0 for plain gradient descent).
+    pub beta: f64,
+    /// How much the error shrinks per step, at worst over the directions.
+    pub rate: f64,
+}
+
+/// κ = λ_max / λ_min of MᵀM: the condition number of the loss's curvature (the square of M's).
+///
+/// # Errors
+/// [`GdlabError::ShapeMismatch`] for a non-square M, [`GdlabError::Empty`] for an empty one.
+pub fn curvature_condition<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
+    let dirs = directions(m)?;
+    Ok(dirs[dirs.len() - 1].0 / dirs[0].0)
+}
+
+/// Plain gradient descent at its best constant rate: the one that shrinks the slowest and the
+/// fastest direction equally, `|1 − 2·lr·λ_min/N| = |1 − 2·lr·λ_max/N|`, so
+/// `lr = N/(λ_min + λ_max)`, and the rate is `(κ − 1)/(κ + 1)`.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
+/// let best = optimal_gd_lr(&m)?;
+/// assert!((best.lr - 16.0 / 17.0).abs() < 1e-12);  // N = 16, λ = 1 … 16
+/// assert!((best.rate - 15.0 / 17.0).abs() < 1e-12); // κ = 16
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
+///
+/// # Errors
+/// As [`curvature_condition`].
+pub fn optimal_gd_lr<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
+    let dirs = directions(m)?;
+    let (low, high) = (dirs[0].0, dirs[dirs.len() - 1].0);
+    let kappa = high / low;
+    Ok(Tuning { lr: m.len() as f64 / (low + high), beta: 0.0, rate: (kappa - 1.0) / (kappa + 1.0) })
+}
+
+/// Heavy-ball momentum at its best (Polyak's tuning): with curvatures `a = 2λ/N`,
+/// `lr = 4/(√a_max + √a_min)²` and `β = ((√κ − 1)/(√κ + 1))²`, which make every direction
+/// shrink at `(√κ − 1)/(√κ + 1)` per step: the square root of κ where plain descent has κ.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
+/// let best = optimal_momentum(&m)?;
+/// assert!((best.lr - 1.28).abs() < 1e-12);  // 2·16/(√16 + √1)²: above plain descent's bound 1
+/// assert!((best.beta - 0.36).abs() < 1e-12); // ((4 − 1)/(4 + 1))²
+/// assert!((best.rate - 0.6).abs() < 1e-12);
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
+///
+/// # Errors
+/// As [`curvature_condition`].
+pub fn optimal_momentum<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
+    let dirs = directions(m)?;
+    let (low, high) = (dirs[0].0.sqrt(), dirs[dirs.len() - 1].0.sqrt());
+    let rate = (high - low) / (high + low);
+    Ok(Tuning { lr: 2.0 * m.len() as f64 / (high + low).powi(2), beta: rate * rate, rate })
+}
+
+/// The measured per-step rate of a run: how much √loss (the error's size) shrinks per step,
+/// as the geometric mean over the second half of the steps whose loss is above 1e-24, where
+/// the slowest direction has taken over. NaN for a run too short to tell.
+pub fn measured_rate<T: Real>(losses: &[T]) -> f64 {
+    let usable = losses.iter().take_while(|l| l.as_f64() > 1e-24 && l.is_finite()).count();
+    let (start, end) = (usable / 2, usable.saturating_sub(1));
+    if end <= start {
+        return f64::NAN;
+    }
+    (losses[end].as_f64() / losses[start].as_f64()).powf(0.5 / (end - start) as f64)
+}
+
+/// How many steps one optimiser took to bring the loss to the tolerance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RaceResult {
+    /// The name it was entered under.
+    pub name: String,
+    /// Its learning rate.
+    pub lr: f64,
+    /// The first step whose loss was at most the tolerance; `None` if it never got there
+    /// (within the steps, or because it diverged).
+    pub steps: Option<usize>,
+}
+
+/// Runs `descent` once per contender `(name, optimiser, learning rate)` until the loss reaches
+/// `tolerance`, for at most `descent`'s steps.
+///
+/// # Errors
+/// The parameter errors of [`InverseDescent::trace`].
+pub fn optimizer_race<T: Real>(
+    descent: &InverseDescent<T>,
+    contenders: &[(&str, AnyOptimizer, f64)],
+    tolerance: f64,
+) -> Result<Vec<RaceResult>> {
+    contenders
+        .iter()
+        .map(|&(name, optimizer, lr)| {
+            let run = descent.clone().lr(lr).optimizer(optimizer).tolerance(tolerance).no_snapshots().trace()?;
+            Ok(RaceResult { name: name.to_string(), lr, steps: run.converged_at() })
+        })
+        .collect()
+}
+
+/// A race as a DataFrame: `optimizer`, `lr`, `steps` (null where the tolerance was not reached).
+///
+/// # Errors
+/// [`GdlabError::Frame`] only if polars rejects the columns.
+pub fn race_frame(results: &[RaceResult]) -> Result<DataFrame> {
+    Ok(DataFrame::new(
+        results.len(),
+        vec![
+            Column::new("optimizer".into(), results.iter().map(|r| r.name.clone()).collect::<Vec<_>>()),
+            Column::new("lr".into(), results.iter().map(|r| r.lr).collect::<Vec<_>>()),
+            Column::new("steps".into(), results.iter().map(|r| r.steps.map(|s| s as u64)).collect::<Vec<_>>()),
+        ],
+    )?)
 }

@@ -77,8 +77,10 @@ pub use plotly;
 pub use polars;
 
 pub use convergence::{
-    ConditioningCase, DirectionRate, RateComparison, SweepPoint, conditioning_frame, conditioning_study, hilbert,
-    log_space, lr_sweep, predicted_rates, predicted_steps, rate_comparison, seed_losses, with_condition_number,
+    ConditioningCase, DirectionRate, RaceResult, RateComparison, SweepPoint, Tuning, conditioning_frame,
+    conditioning_study, curvature_condition, hilbert, log_space, lr_sweep, measured_rate, optimal_gd_lr,
+    optimal_momentum, optimizer_race, predicted_rates, predicted_steps, race_frame, rate_comparison, seed_losses,
+    with_condition_number,
 };
 pub use descent::{Divergence, History, InverseDescent, LearningRate, Snapshot, Stop, gradient_step, lesson_lr};
 pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, show, show_decimals, show_scalar};
@@ -88,9 +90,9 @@ pub use linalg::{condition_number, inverse, stability_bound};
 pub use loss::{mse, mse_grad, try_mse, try_mse_grad};
 pub use optim::{Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, Sgd};
 pub use plot::{
-    Axes, ColourRange, Figure, MAX_PANELS, Report, bar_chart, conditioning_figure, count_heatmap, diff_animation,
-    diff_heatmap, diff_heatmaps, line_chart, loss_curve, loss_line, loss_lines, losses_frame, plotly_js, rate_figure,
-    resend_plotly_js, sweep_figure,
+    Axes, ColourRange, Figure, MAX_PANELS, Report, bar_chart, beta_slider, conditioning_figure, count_heatmap,
+    diff_animation, diff_heatmap, diff_heatmaps, line_chart, loss_curve, loss_line, loss_lines, losses_frame,
+    lr_slider, plotly_js, race_figure, rate_figure, resend_plotly_js, sweep_figure, tuning_figure,
 };
 pub use real::Real;
 pub use rng::{TorchRng, TorchUniform};
@@ -100,13 +102,15 @@ pub use rng::{TorchRng, TorchUniform};
 pub mod prelude {
     #[doc(no_inline)]
     pub use crate::{
-        Adam, Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent, LearningRate,
-        Momentum, Optimizer, Result, Sgd, Snapshot, Stop, TorchRng, bar_chart, condition_number, conditioning_figure,
-        conditioning_frame, conditioning_study, cooccurrence, count_heatmap, density, diff_animation, diff_heatmap,
-        diff_heatmaps, document_frequency, gradient_step, hilbert, indicator_matrix, inverse, lesson_lr, line_chart,
-        log_space, loss_curve, loss_line, loss_lines, losses_frame, lr_sweep, mse, mse_grad, predicted_rates,
-        predicted_steps, rate_comparison, rate_figure, seed_losses, show, show_decimals, show_scalar, stability_bound,
-        sweep_figure, with_condition_number,
+        Adam, AnyOptimizer, Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent,
+        LearningRate, Momentum, Optimizer, Result, Sgd, Snapshot, Stop, TorchRng, Tuning, bar_chart, beta_slider,
+        condition_number, conditioning_figure, conditioning_frame, conditioning_study, cooccurrence, count_heatmap,
+        curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps, document_frequency, gradient_step,
+        hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_curve, loss_line, loss_lines,
+        losses_frame, lr_slider, lr_sweep, measured_rate, mse, mse_grad, optimal_gd_lr, optimal_momentum,
+        optimizer_race, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
+        seed_losses, show, show_decimals, show_scalar, stability_bound, sweep_figure, tuning_figure,
+        with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

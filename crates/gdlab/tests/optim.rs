@@ -16,8 +16,8 @@
 //!     optimizer.step()
 //! ```
 
+use gdlab::Real;
 use gdlab::prelude::*;
-use gdlab::{AnyOptimizer, Real};
 use serde_json::Value;
 
 fn fixtures() -> Value {
@@ -118,4 +118,54 @@ fn momentum_needs_fewer_steps_than_plain_descent_on_the_lesson() {
     let plain = steps(AnyOptimizer::Lesson, lesson_lr()).unwrap();
     let heavy_ball = steps(Momentum::heavy_ball(0.5).into(), lesson_lr()).unwrap();
     assert!(heavy_ball < plain, "momentum {heavy_ball} vs plain {plain} steps");
+}
+
+/// The rate of a run at the tuned parameters, measured, against the theory's.
+fn measured_at(m: &Array2<f64>, tuning: Tuning, steps: usize) -> f64 {
+    let optimizer: AnyOptimizer =
+        if tuning.beta == 0.0 { AnyOptimizer::Lesson } else { Momentum::heavy_ball(tuning.beta).into() };
+    let run = InverseDescent::new(m).seed(314).lr(tuning.lr).steps(steps).optimizer(optimizer).no_snapshots();
+    measured_rate(&run.run().unwrap().losses)
+}
+
+#[test]
+fn tuned_rates_match_measured_ones_within_5_percent() {
+    let lesson = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
+    let hard = with_condition_number(4, 10.0, 314).unwrap(); // κ(MᵀM) = 100
+    assert!((curvature_condition(&hard).unwrap() - 100.0).abs() < 1e-6);
+    for (m, steps) in [(&lesson, 100), (&hard, 600)] {
+        let gd = optimal_gd_lr(m).unwrap();
+        let hb = optimal_momentum(m).unwrap();
+        let (measured_gd, measured_hb) = (measured_at(m, gd, steps), measured_at(m, hb, steps));
+        assert!((measured_gd / gd.rate - 1.0).abs() < 0.05, "GD: measured {measured_gd} vs {}", gd.rate);
+        assert!((measured_hb / hb.rate - 1.0).abs() < 0.05, "momentum: measured {measured_hb} vs {}", hb.rate);
+        assert!(hb.rate < gd.rate);
+    }
+    // κ = 100: (κ−1)/(κ+1) = 99/101 for plain descent, (√κ−1)/(√κ+1) = 9/11 with momentum.
+    assert!((optimal_gd_lr(&hard).unwrap().rate - 99.0 / 101.0).abs() < 1e-9);
+    assert!((optimal_momentum(&hard).unwrap().rate - 9.0 / 11.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_sliders_carry_one_step_per_value_and_toggle_the_runs() {
+    let m = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
+    let base = InverseDescent::new(&m).seed(314).steps(60);
+    let lrs = log_space(0.05, 1.5, 30).unwrap();
+    let json: Value = serde_json::from_str(&lr_slider(&base, &lrs, 20).unwrap().to_json()).unwrap();
+    let steps = json["layout"]["sliders"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 30);
+    assert_eq!(json["data"].as_array().unwrap().len(), 60, "a loss curve and a heatmap per rate");
+    for (i, step) in steps.iter().enumerate() {
+        assert_eq!(step["method"], "update");
+        let visible = step["args"][0]["visible"].as_array().unwrap();
+        assert_eq!(visible.iter().filter(|v| v.as_bool().unwrap()).count(), 2);
+        assert!(visible[2 * i].as_bool().unwrap() && visible[2 * i + 1].as_bool().unwrap());
+    }
+    let last = steps.last().unwrap();
+    assert!(last["label"].as_str().unwrap().ends_with('✗'), "1.5 is above the bound 1: {last}");
+    assert!(last["args"][1]["title.text"].as_str().unwrap().contains("above the bound"));
+    let betas: Vec<f64> = (0..20).map(|i| 0.99 * i as f64 / 19.0).collect();
+    let json: Value =
+        serde_json::from_str(&beta_slider(&base.clone().lr(1.28), &betas, 20).unwrap().to_json()).unwrap();
+    assert_eq!(json["layout"]["sliders"][0]["steps"].as_array().unwrap().len(), 20);
 }
