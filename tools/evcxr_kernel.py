@@ -11,10 +11,20 @@ cell. Here each kernel gets a slot, target/evcxr/slot-N, held by a lock for the 
 life, so two kernels never share one. The slot keeps evcxr's build folder (EVCXR_TMPDIR)
 and its own `:cache` (XDG_CACHE_HOME), whose entries then always name this slot's paths.
 GDLAB_EVCXR_SLOTS moves the slots elsewhere (the benchmark's cold run uses empty ones).
+
+A slot that has built gdlab before is warm: the kernel then starts with an evcxr config
+(EVCXR_CONFIG_DIR, under the slot) that loads gdlab and types one variable, `gdlab_warm_up`,
+before the kernel reports ready. That is when evcxr's rust-analyzer loads the crate graph,
+about 20 s, which a teacher spends reading instead of waiting on the first cells. If that
+start fails, the kernel starts again without the config: never dead, only unwarmed.
+GDLAB_EVCXR_WARM=0 turns the warm-up off.
 """
+import ctypes
 import fcntl
 import os
 import pathlib
+import signal
+import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -36,6 +46,45 @@ def take_slot():
     sys.exit("evcxr_kernel.py: 64 rust kernels are already running from this project")
 
 
+def warm_config(slot):
+    """The config folder that pre-loads gdlab, or None for a slot that never built it."""
+    if os.environ.get("GDLAB_EVCXR_WARM") == "0":
+        return None
+    if not any((slot / "build" / "target").glob("*/debug/deps/libgdlab-*.rlib")):
+        return None
+    config = slot / "config"
+    config.mkdir(exist_ok=True)
+    crate = ROOT / "crates" / "gdlab"
+    # The same settings as the notebooks' set-up cell, so that it finds everything done.
+    (config / "init.evcxr").write_text(f':opt 0\n:cache 2048\n:dep gdlab = {{ path = "{crate}" }}\n')
+    # Typing one variable makes rust-analyzer load the crate graph now, not in the first cell.
+    (config / "prelude.rs").write_text("use gdlab::prelude::*;\nlet gdlab_warm_up: Array2<f32> = Array2::eye(1);\n")
+    return config
+
+
+def die_with_parent():
+    """The kernel ends when its launcher does, however the launcher is stopped."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+STOPPED = []
+
+
+def run_kernel(command, env):
+    """Runs evcxr_jupyter, passing a termination on to it; returns its exit code."""
+    kernel = subprocess.Popen(command, env=env, preexec_fn=die_with_parent, close_fds=False)
+
+    def stop(signum, _frame):
+        STOPPED.append(signum)
+        kernel.send_signal(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts come as messages (kernel.json)
+    return kernel.wait()
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -43,9 +92,15 @@ def main():
     slot = take_slot()
     (slot / "build").mkdir(parents=True, exist_ok=True)
     (slot / "cache").mkdir(exist_ok=True)
-    os.environ["EVCXR_TMPDIR"] = str(slot / "build")
-    os.environ["XDG_CACHE_HOME"] = str(slot / "cache")
-    os.execv(evcxr, [evcxr, "--control_file", connection_file])
+    env = dict(os.environ, EVCXR_TMPDIR=str(slot / "build"), XDG_CACHE_HOME=str(slot / "cache"))
+    command = [evcxr, "--control_file", connection_file]
+    config = warm_config(slot)
+    if config is not None:
+        code = run_kernel(command, dict(env, EVCXR_CONFIG_DIR=str(config)))
+        if code == 0 or STOPPED:
+            sys.exit(code)
+        print(f"evcxr_kernel.py: the warm start failed ({code}); starting without the warm-up", file=sys.stderr)
+    sys.exit(run_kernel(command, env))
 
 
 if __name__ == "__main__":

@@ -84,7 +84,9 @@ def first_error(nb):
 
 def run_one(src, out_dir, params, timeout, kernel):
     nb = inject(nbformat.read(src, as_version=4), params)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, resources={"metadata": {"path": str(src.parent)}})
+    # A warm kernel loads gdlab before it reports ready (tools/evcxr_kernel.py): allow for it.
+    client = NotebookClient(nb, timeout=timeout, startup_timeout=600, kernel_name=kernel,
+                            resources={"metadata": {"path": str(src.parent)}})
     start = time.monotonic()
     error = None
     try:

@@ -44,15 +44,10 @@ pub fn gradient_step<T: Real>(x: &mut ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &A
         let bound = y_true.len() as f64 / gram_lambda_max(m);
         return Err(GdlabError::Diverged { step: None, loss: loss.as_f64(), lr, bound, losses: vec![loss.as_f64()] });
     }
-    descend(x, &y_hat, m, y_true, T::from_f64_lossy(lr));
+    let grad = grad_from_y_hat(&y_hat, m, y_true);
+    // The lesson's update keeps no state between steps.
+    AnyOptimizer::Lesson.step(&mut OptimizerState::default(), x, &grad, lr);
     Ok(loss)
-}
-
-/// `X ← X − lr·∇X`, the gradient taken at `y_hat = X·M`: the original's
-/// `random_inverse.sub_(lr * random_inverse.grad)`.
-fn descend<T: Real>(x: &mut ArrayRef2<T>, y_hat: &ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>, lr: T) {
-    let grad = grad_from_y_hat(y_hat, m, y_true);
-    x.zip_mut_with(&grad, |xi, &gi| *xi -= lr * gi);
 }
 
 /// How the learning rate changes over the steps: give either to [`InverseDescent::lr`].
