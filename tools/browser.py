@@ -204,7 +204,8 @@ def jupyterlab(root_dir):
 def open_in_lab(context, url, notebook):
     """A page of `context` showing `notebook` in JupyterLab, once its cells exist."""
     page = context.new_page()
-    page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
+    # ?reset: a fresh workspace, not the tabs an earlier check left open.
+    page.goto(f"{url}/lab/tree/{notebook}?reset", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=90000)
     return page
 
@@ -252,7 +253,8 @@ def animation_in_jupyterlab(b, url, notebook):
     page = open_in_lab(context, url, notebook)
     found = scroll_until(page, ".jp-RenderedPlotly.js-plotly-plot .slider-container", 1) > 0
     state = ("() => { const gd = [...document.querySelectorAll('.jp-RenderedPlotly.js-plotly-plot')]"
-             ".find(d => d.querySelector('.slider-container'));"
+             ".find(d => d.querySelector('.slider-container') && d._transitionData"
+             " && (d._transitionData._frames || []).length);"
              " return gd ? {frames: (gd._transitionData._frames || []).length, active: gd.layout.sliders[0].active}"
              " : {frames: 0, active: null}; }")
     before = page.evaluate(state)
