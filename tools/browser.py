@@ -159,11 +159,19 @@ def drag_lr_slider(page, selector):
         return None, None
     figure = page.locator(selector).filter(has=page.locator(".slider-container")).filter(has_text="lr = ").first
     rail = figure.locator(".slider-rail-touch-rect").first
-    rail.scroll_into_view_if_needed()
-    box = rail.bounding_box()
-    page.mouse.click(box["x"] + 0.93 * box["width"], box["y"] + box["height"] / 2)
-    with contextlib.suppress(Exception):
-        page.wait_for_function(f"() => ({SLIDER_STATE})('{selector}').active !== {before['active']}", timeout=10000)
+    moved = f"() => ({SLIDER_STATE})('{selector}').active !== {before['active']}"
+    # JupyterLab may still be laying the notebook out when the figure first scrolls into view,
+    # so a click can land where the rail was: look again and click again, a few times at most.
+    for _ in range(4):
+        rail.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        box = rail.bounding_box()
+        if box is None:
+            continue
+        page.mouse.click(box["x"] + 0.93 * box["width"], box["y"] + box["height"] / 2)
+        with contextlib.suppress(Exception):
+            page.wait_for_function(moved, timeout=5000)
+            break
     return before, page.evaluate(SLIDER_STATE, selector)
 
 
