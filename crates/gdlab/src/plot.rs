@@ -676,7 +676,8 @@ fn knob_figure<T: Real>(
     let mut plot = Plot::new();
     let shown = runs.len() / 2;
     let steps_of = |h: &History<T>| -> Vec<f64> { (0..h.losses.len()).map(|k| k as f64).collect() };
-    let mut slider_steps = Vec::with_capacity(runs.len());
+    // Each run's heading and heatmap title, for its slider step.
+    let mut titles = Vec::with_capacity(runs.len());
     for (i, run) in runs.iter().enumerate() {
         let losses: Vec<f64> = run.history.losses.iter().map(|l| l.as_f64()).collect();
         plot.add_trace(
@@ -689,32 +690,28 @@ fn knob_figure<T: Real>(
         let snap = run.history.snapshots.iter().rev().find(|s| s.step <= at_step).or(run.history.snapshots.first());
         let diff = snap.map_or_else(|| Array2::zeros((1, 1)), |s| s.diff.mapv(|v| v.as_f64()));
         let diff = diff.mapv(|v| if v.is_finite() { v } else { f64::NAN });
-        let heat = diverging_heatmap(diff.view(), reach(diff.iter().filter(|v| v.is_finite())), "")
-            .x_axis("x2")
-            .y_axis("y2")
-            .visible(if i == shown { Visible::True } else { Visible::False });
-        plot.add_trace(heat);
-    }
-    let title = |run: &KnobRun<T>| {
-        let snap_step = run.history.snapshots.iter().rev().find(|s| s.step <= at_step).map_or(0, |s| s.step);
-        let range = run.history.snapshots.iter().find(|s| s.step == snap_step).map_or(1.0, |s| {
-            reach(s.diff.iter().map(|v| v.as_f64()).filter(|v| v.is_finite()).collect::<Vec<_>>().iter())
+        let range = reach(diff.iter().filter(|v| v.is_finite()));
+        let heat = diverging_heatmap(diff.view(), range, "").x_axis("x2").y_axis("y2").visible(if i == shown {
+            Visible::True
+        } else {
+            Visible::False
         });
-        (
+        plot.add_trace(heat);
+        titles.push((
             format!("{knob} = {:.4} · {}", run.value, note(run)),
-            format!("X·M − I at step {snap_step} · {}", range_label(range)),
-        )
-    };
-    for (i, run) in runs.iter().enumerate() {
+            format!("X·M − I at step {} · {}", snap.map_or(0, |s| s.step), range_label(range)),
+        ));
+    }
+    let mut slider_steps = Vec::with_capacity(runs.len());
+    for (i, (run, (heading, heat_title))) in runs.iter().zip(&titles).enumerate() {
         let visible: Vec<bool> = (0..runs.len()).flat_map(|k| [k == i, k == i]).collect();
-        let (heading, heat_title) = title(run);
         let diverged = if run.history.diverged_at().is_some() { " ✗" } else { "" };
         let step = SliderStep::new().label(format!("{:.3}{diverged}", run.value)).method(SliderMethod::Update).args(
             serde_json::json!([{ "visible": visible }, { "title.text": heading, "xaxis2.title.text": heat_title }]),
         );
         slider_steps.push(step);
     }
-    let (heading, heat_title) = runs.get(shown).map(title).unwrap_or_default();
+    let (heading, heat_title) = titles.get(shown).cloned().unwrap_or_default();
     let rows = runs.first().and_then(|r| r.history.snapshots.first()).map_or(1, |s| s.diff.nrows());
     plot.set_layout(
         Layout::new()
