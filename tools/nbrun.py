@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
 """Execute gdlab notebooks headlessly: `cargo xtask run` calls this inside .venv.
 
-For each notebook it injects parameters (papermill's convention: a cell tagged
-`injected-parameters` after the one tagged `parameters`), runs it on the `rust` kernel,
+For each notebook it injects parameters with papermill (a cell tagged `injected-parameters`
+after the one tagged `parameters`, written by tools/papermill-rust), runs it on the `rust` kernel,
 and writes OUT/NAME.ipynb (executed) and OUT/NAME.html (standalone, offline). The sources
 in notebooks/ are never written.
 """
 import argparse
-import json
 import pathlib
 import re
 import sys
@@ -17,55 +16,56 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from nbconvert import HTMLExporter
+import papermill
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
 
 HERE = pathlib.Path(__file__).resolve().parent
-LET = re.compile(r"^\s*let\s+(?:mut\s+)?(\w+)\s*:\s*([^=]+?)\s*=\s*(.+?);\s*(//.*)?$")
+INTEGER = re.compile(r"[ui](8|16|32|64|128|size)")
 
 
-def parameter_types(cell_source):
-    """name -> Rust type, from `let name: Type = value;` lines of the parameters cell."""
-    return {m.group(1): m.group(2) for m in map(LET.match, cell_source.splitlines()) if m}
-
-
-def rust_literal(name, ty, value):
-    if ty in ("String", "&str"):
-        return json.dumps(value) + (".to_string()" if ty == "String" else "")
-    if ty == "bool":
-        if value not in ("true", "false"):
-            raise ValueError(f"parameter {name}: expected true or false, got {value!r}")
-        return value
-    if ty in ("f32", "f64"):
+def value_of(text):
+    """A --param value as papermill's `-p` reads it: an integer, a number, a bool or a string."""
+    for convert in (int, float):
         try:
-            float(value)
+            return convert(text)
         except ValueError:
-            raise ValueError(f"parameter {name}: expected a number ({ty}), got {value!r}") from None
-        return value if re.search(r"[.eE]", value) else value + ".0"
-    if re.fullmatch(r"[ui](8|16|32|64|128|size)", ty):
-        if not re.fullmatch(r"-?\d+", value) or (ty.startswith("u") and value.startswith("-")):
-            raise ValueError(f"parameter {name}: expected an integer ({ty}), got {value!r}")
-        return value
-    raise ValueError(f"parameter {name}: type {ty} cannot be set from the command line")
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def inject(nb, params):
-    """Insert (or replace) the injected-parameters cell; returns the notebook."""
-    cells = nb.cells
-    cells[:] = [c for c in cells if "injected-parameters" not in c.metadata.get("tags", [])]
-    idx = next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), None)
+def check_value(name, ty, value):
+    """A clear error before the kernel starts, for a value its parameter's type cannot hold."""
+    if INTEGER.fullmatch(ty):
+        if not isinstance(value, int) or isinstance(value, bool) or (ty.startswith("u") and value < 0):
+            raise ValueError(f"parameter {name}: expected {'a non-negative' if ty.startswith('u') else 'an'} "
+                             f"integer ({ty}), got {value!r}")
+    elif ty in ("f32", "f64"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"parameter {name}: expected a number ({ty}), got {value!r}")
+    elif ty == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"parameter {name}: expected true or false, got {value!r}")
+    elif ty not in ("String", "&str"):
+        raise ValueError(f"parameter {name}: type {ty} cannot be set from the command line")
+
+
+def parameterize(src, params):
+    """Papermill's injected-parameters cell, written by its Rust translator (tools/papermill-rust),
+    after checking each name and value against the cell tagged `parameters`."""
+    nb = load_notebook_node(str(src))
     if not params:
         return nb
-    if idx is None:
+    declared = {p["name"]: p["inferred_type_name"] for p in papermill.inspect_notebook(str(src)).values()}
+    if not declared:
         raise ValueError("the notebook has no cell tagged 'parameters'")
-    types = parameter_types(cells[idx].source)
-    lines = ["// Injected by `cargo xtask run --param`"]
-    for name, value in params.items():
-        if name not in types:
-            raise ValueError(f"unknown parameter {name!r}: expected one of {sorted(types)}")
-        lines.append(f"let {name}: {types[name]} = {rust_literal(name, types[name], value)};")
-    cell = nbformat.v4.new_code_cell("\n".join(lines))
-    cell.metadata["tags"] = ["injected-parameters"]
-    cells.insert(idx + 1, cell)
-    return nb
+    values = {}
+    for name, text in params.items():
+        if name not in declared:
+            raise ValueError(f"unknown parameter {name!r}: expected one of {sorted(declared)}")
+        values[name] = value_of(text)
+        check_value(name, declared[name], values[name])
+    return parameterize_notebook(nb, values, comment="Parameters injected by papermill")
 
 
 def export_html(nb, path):
@@ -82,11 +82,11 @@ def first_error(nb):
     return None
 
 
-def run_one(src, out_dir, params, timeout, kernel):
-    nb = inject(nbformat.read(src, as_version=4), params)
+def execute(nb, cwd, out_dir, name, timeout, kernel):
+    """Run `nb` from the folder `cwd`; write OUT_DIR/NAME.ipynb and .html. Returns (seconds, error)."""
     # A warm kernel loads gdlab before it reports ready (tools/evcxr_kernel.py): allow for it.
     client = NotebookClient(nb, timeout=timeout, startup_timeout=600, kernel_name=kernel,
-                            resources={"metadata": {"path": str(src.parent)}})
+                            resources={"metadata": {"path": str(cwd)}})
     start = time.monotonic()
     error = None
     try:
@@ -105,9 +105,32 @@ def run_one(src, out_dir, params, timeout, kernel):
         running = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not c.get("execution_count")), "?")
         error = f"cell {running}: {error}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out_dir / src.name)
-    export_html(nb, out_dir / (src.stem + ".html"))
+    nbformat.write(nb, out_dir / name)
+    export_html(nb, out_dir / (pathlib.Path(name).stem + ".html"))
     return elapsed, error
+
+
+def run_one(src, out_dir, params, timeout, kernel):
+    return execute(parameterize(src, params), src.parent, out_dir, src.name, timeout, kernel)
+
+
+def parse_params(args):
+    """`--param NAME=VALUE` options as a dict; exits with a message on a malformed one."""
+    params = {}
+    for p in args:
+        name, sep, value = p.partition("=")
+        if not sep or not name:
+            sys.exit(f"--param {p!r}: expected NAME=VALUE, e.g. --param seed=7")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def report(name, elapsed, error):
+    """One status line per notebook; the error on stderr. Returns 1 for a failure."""
+    print(f"{name:32} {'ok' if not error else 'FAILED':6} {elapsed:7.1f} s", flush=True)
+    if error:
+        print(f"  {name}: {error}", file=sys.stderr, flush=True)
+    return 1 if error else 0
 
 
 def main():
@@ -118,23 +141,14 @@ def main():
     ap.add_argument("--timeout", type=int, default=1200, help="seconds per cell")
     ap.add_argument("--kernel", default="rust")
     args = ap.parse_args()
-    params = {}
-    for p in args.param:
-        name, sep, value = p.partition("=")
-        if not sep or not name:
-            sys.exit(f"--param {p!r}: expected NAME=VALUE, e.g. --param seed=7")
-        params[name.strip()] = value.strip()
+    params = parse_params(args.param)
     failed = 0
     for src in args.notebooks:
         try:
             elapsed, error = run_one(src.resolve(), args.out, params, args.timeout, args.kernel)
         except ValueError as e:
             elapsed, error = 0.0, str(e)
-        status = "ok" if not error else "FAILED"
-        print(f"{src.name:32} {status:6} {elapsed:7.1f} s", flush=True)
-        if error:
-            failed += 1
-            print(f"  {src.name}: {error}", file=sys.stderr, flush=True)
+        failed += report(src.name, elapsed, error)
     sys.exit(1 if failed else 0)
 
 
