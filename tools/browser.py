@@ -182,12 +182,15 @@ def free_port():
 
 
 @contextlib.contextmanager
-def jupyterlab(root_dir):
-    """JupyterLab on 127.0.0.1, no token, serving root_dir; stopped on exit."""
+def jupyterlab(root_dir, app="lab"):
+    """JupyterLab (or, with app="notebook", Notebook 7) on 127.0.0.1, no token, serving root_dir;
+    stopped on exit."""
     port = free_port()
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+    cmd = [sys.executable, "-m", "jupyter", app, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
            "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root_dir}",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"]
+           "--allow-root"]
+    if app == "lab":
+        cmd.append("--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -196,10 +199,10 @@ def jupyterlab(root_dir):
                 urllib.request.urlopen(url + "/api", timeout=2)
                 break
             if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {proc.returncode}")
+                raise RuntimeError(f"jupyter {app} exited with {proc.returncode}")
             time.sleep(0.5)
         else:
-            raise RuntimeError("jupyter lab did not answer within 60 s")
+            raise RuntimeError(f"jupyter {app} did not answer within 60 s")
         yield url
     finally:
         proc.terminate()
@@ -209,11 +212,12 @@ def jupyterlab(root_dir):
             proc.kill()
 
 
-def open_in_lab(context, url, notebook):
-    """A page of `context` showing `notebook` in JupyterLab, once its cells exist."""
+def open_in_lab(context, url, notebook, app="lab"):
+    """A page of `context` showing `notebook` in JupyterLab (or Notebook 7), once its cells exist."""
     page = context.new_page()
     # ?reset: a fresh workspace, not the tabs an earlier check left open.
-    page.goto(f"{url}/lab/tree/{notebook}?reset", wait_until="domcontentloaded")
+    page.goto(f"{url}/lab/tree/{notebook}?reset" if app == "lab" else f"{url}/notebooks/{notebook}",
+              wait_until="domcontentloaded")
     page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=90000)
     return page
 
@@ -224,13 +228,15 @@ def scroll_until(page, selector, at_least, seconds=90):
     count = lambda: page.locator(selector).count()
     deadline = time.monotonic() + seconds
     while count() < at_least and time.monotonic() < deadline:
-        page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer').forEach(e => e.scrollBy(0, 600))")
+        page.evaluate("() => { document.querySelectorAll('.jp-WindowedPanel-outer').forEach(e => e.scrollBy(0, 600));"
+                      " window.scrollBy(0, 600); }")
         page.wait_for_timeout(400)
     return count()
 
 
-def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None):
-    """Open an executed notebook in JupyterLab; returns (plotly outputs drawn, outside requests)."""
+def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None, app="lab"):
+    """Open an executed notebook in JupyterLab (or Notebook 7, app="notebook"); returns
+    (plotly outputs drawn, outside requests)."""
     context = b.new_context(viewport={"width": 1400, "height": 1000})
     outside = []
 
@@ -242,9 +248,12 @@ def plots_in_jupyterlab(b, url, notebook, expected, screenshot=None):
             route.abort()
 
     context.route("**/*", only_local)
-    page = open_in_lab(context, url, notebook)
+    page = open_in_lab(context, url, notebook, app)
     drawn = scroll_until(page, ".jp-RenderedPlotly.js-plotly-plot .main-svg", expected)  # jupyterlab-plotly's renderer
     if screenshot:
+        with contextlib.suppress(Exception):
+            page.locator(".jp-RenderedPlotly.js-plotly-plot").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
         pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot))
     context.close()
