@@ -13,8 +13,9 @@ and its own `:cache` (XDG_CACHE_HOME), whose entries then always name this slot'
 GDLAB_EVCXR_SLOTS moves the slots elsewhere (the benchmark's cold run uses empty ones).
 
 A slot that has built gdlab before is warm: the kernel then starts with an evcxr config
-(EVCXR_CONFIG_DIR, under the slot) that loads gdlab and types one variable, `gdlab_warm_up`,
-before the kernel reports ready. That is when evcxr's rust-analyzer loads the crate graph,
+(EVCXR_CONFIG_DIR, under the slot) that loads gdlab and types one variable, `gdlab_warm_up: ()`,
+before the kernel reports ready (evcxr asks rust-analyzer only about named variables: without
+one, the first `let` still takes 20 s; a `()` costs the later cells nothing to restore). That is when evcxr's rust-analyzer loads the crate graph,
 about 20 s, which a teacher spends reading instead of waiting on the first cells. If that
 start fails, the kernel starts again without the config: never dead, only unwarmed.
 GDLAB_EVCXR_WARM=0 turns the warm-up off.
@@ -58,7 +59,8 @@ def warm_config(slot):
     # The same settings as the notebooks' set-up cell, so that it finds everything done.
     (config / "init.evcxr").write_text(f':opt 0\n:cache 2048\n:dep gdlab = {{ path = "{crate}" }}\n')
     # Typing one variable makes rust-analyzer load the crate graph now, not in the first cell.
-    (config / "prelude.rs").write_text("use gdlab::prelude::*;\nlet gdlab_warm_up: Array2<f32> = Array2::eye(1);\n")
+    # It must be a named `let` (`let _ = …` is not analysed); `()` is the cheapest to restore.
+    (config / "prelude.rs").write_text("use gdlab::prelude::*;\nlet gdlab_warm_up: () = ();\n")
     return config
 
 
