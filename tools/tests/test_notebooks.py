@@ -205,7 +205,8 @@ def test_each_code_cell_of_01_is_preceded_by_the_pytorch_it_stands_for():
               "let y_hat": "random_inverse @ M1234", "mse_grad(&random_inverse": "loss.backward()",
               LOOP: "random_inverse.sub_(lr * random_inverse.grad)", "losses_frame(": "pd.DataFrame",
               "indicator_matrix(": "rand(size=[number_of_documents"}
-    for i, cell in enumerate(cells):
+    exercises = next(i for i, c in enumerate(cells) if c.source.startswith("## Exercises"))
+    for i, cell in enumerate(cells[:exercises]):  # the exercises are ours
         if cell.cell_type != "code" or i == 0:
             continue
         before = cells[i - 1]
@@ -365,7 +366,7 @@ def test_param_seed_changes_the_numbers_and_314_reproduces_them():
     seven = executed("01_matrix_inverse.ipynb", ROOT / "target/notebooks-seed7")
     again = executed("01_matrix_inverse.ipynb", ROOT / "target/notebooks-seed314")
     injected = [c for c in seven.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and "let seed: u64 = 7;" in injected[0].source
+    assert len(injected) == 1 and 'let seed = if false { seed } else { "7".parse()' in injected[0].source
     y_hat = lambda nb: text_of(cell_with(nb, "let y_hat"))
     assert y_hat(seven) != y_hat(default)
     assert comparable(again) == comparable(default)
@@ -453,12 +454,132 @@ def test_jupyterlab_renders_the_plotly_outputs(chromium):
     assert not outside, f"JupyterLab asked for {outside[:3]}"
 
 
-def test_convergence_parameters_can_be_injected():
+@pytest.mark.parametrize("name", [p.name for p in sources()])
+def test_notebook_7_renders_the_plotly_outputs(chromium, name):
+    expected = len(plot_outputs(executed(name)))
+    with browser.jupyterlab(EXECUTED, app="notebook") as url:
+        drawn, outside = browser.plots_in_jupyterlab(chromium, url, name, expected,
+                                                     ROOT / f"target/screenshots/notebook7-{name[:2]}.png", app="notebook")
+    assert drawn >= expected, f"Notebook 7 drew {drawn} of {expected} plotly outputs"
+    assert not outside, f"Notebook 7 asked for {outside[:3]}"
+
+
+def test_convergence_parameters_are_injected_by_papermills_rust_translator():
     import nbrun
-    nb = nbrun.inject(nbformat.read(ROOT / "notebooks/03_convergence.ipynb", as_version=4),
-                      {"seed": "7", "seed_count": "5", "tolerance": "1e-8", "lr": "0.9"})
+    nb = nbrun.parameterize(ROOT / "notebooks/03_convergence.ipynb",
+                            {"seed": "7", "seed_count": "5", "tolerance": "1e-8", "lr": "0.9"})
     (cell,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    for line in ["let seed: u64 = 7;", "let seed_count: u64 = 5;", "let tolerance: f64 = 1e-8;", "let lr: f64 = 0.9;"]:
+    assert nb.metadata.papermill["parameters"] == {"seed": 7, "seed_count": 5, "tolerance": 1e-8, "lr": 0.9}
+    for line in ['let seed = if false { seed } else { "7".parse()', 'let seed_count = if false { seed_count }',
+                 'let tolerance = if false { tolerance } else { "1e-08".parse()', '{ "0.9".parse()']:
         assert line in cell.source
-    with pytest.raises(ValueError, match="expected an integer"):
-        nbrun.inject(nbformat.read(ROOT / "notebooks/03_convergence.ipynb", as_version=4), {"seed_count": "many"})
+    for bad, message in [({"seed_count": "many"}, "expected a non-negative integer"), ({"seed": "-1"}, "non-negative"),
+                         ({"lr": "fast"}, "expected a number"), ({"sed": "1"}, "unknown parameter 'sed'")]:
+        with pytest.raises(ValueError, match=message):
+            nbrun.parameterize(ROOT / "notebooks/03_convergence.ipynb", bad)
+
+
+# Exercises: the teacher edition (notebooks/, executed into target/notebooks) carries the
+# solutions in cells tagged `solution`; the student edition (target/student) their starters.
+STUDENT = ROOT / "target/student"
+EXERCISE = re.compile(r"^### Exercise (\d\.\d)", re.M)
+RIGHT = re.compile(r"^✓ Exercise (\d\.\d)$", re.M)
+NOT_YET = re.compile(r"^✗ Exercise (\d\.\d): not yet$", re.M)
+
+
+def exercises_of(nb):
+    return [n for c in nb.cells if c.cell_type == "markdown" for n in EXERCISE.findall(c.source)]
+
+
+def printed(nb):
+    return "\n".join(text_of(c) for c in nb.cells if c.cell_type == "code")
+
+
+def solution_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+
+
+def solution_lines(nb):
+    """Per solution cell, its code lines that are neither in its starter nor anywhere else in the notebook."""
+    elsewhere = {line.strip() for c in nb.cells if c.cell_type == "code" and c not in solution_cells(nb)
+                 for line in c.source.splitlines()}
+    found = []
+    for cell in solution_cells(nb):
+        starter = {line.strip() for line in cell.metadata["gdlab"]["starter"].splitlines()}
+        own = {line.strip() for line in cell.source.splitlines()} - starter - elsewhere
+        found.append({line for line in own if len(line) >= 8 and not line.startswith("//")})
+    return found
+
+
+def visible_text(path):
+    """What a file holds as text: an HTML page without its tags (code is split into highlighting
+    spans); every string of a notebook's JSON (sources, outputs, metadata), unescaped."""
+    import html
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        return html.unescape(re.sub(r"<[^>]+>", "", raw))
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                yield key
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+    return "\n".join(strings(json.loads(raw))).replace("\n\n", "\n")
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_each_exercise_has_a_solution_with_a_starter_and_a_check(src):
+    nb = nbformat.read(src, as_version=4)
+    exercises = exercises_of(nb)
+    assert 4 <= len(exercises) <= 6, f"{src.name}: {exercises}"
+    solutions = solution_cells(nb)
+    assert len(solutions) == len(exercises)
+    for n, cell in zip(exercises, solutions):
+        assert cell.metadata["gdlab"]["starter"].strip(), f"exercise {n} has no starter"
+        after = nb.cells[nb.cells.index(cell) + 1]
+        assert f"check::ex_{n.replace('.', '_').zfill(4)}(" in after.source, f"exercise {n}: no check after the solution"
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_the_teacher_edition_gets_every_exercise_right(src):
+    nb = executed(src.name)
+    exercises = exercises_of(nb)
+    assert RIGHT.findall(printed(nb)) == exercises, printed(nb)[-2000:]
+    assert not NOT_YET.findall(printed(nb))
+
+
+def test_the_exercises_of_03_are_still_right_with_seed_7():
+    nb = executed("03_convergence.ipynb", ROOT / "target/notebooks-seed7")
+    assert nb.metadata.papermill["parameters"] == {"seed": 7}
+    assert "let seed = if false { seed } else { \"7\".parse()" in cell_with(nb, "Parameters injected").source
+    assert RIGHT.findall(printed(nb)) == exercises_of(nb)
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_the_student_edition_runs_without_errors_and_says_not_yet(src):
+    nb = executed(src.name, STUDENT)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, errors[:1]
+    assert NOT_YET.findall(printed(nb)) == exercises_of(nb)
+    assert not RIGHT.findall(printed(nb))
+    assert not solution_cells(nb)
+    assert not [c for c in nb.cells if "gdlab" in c.metadata], "starter metadata left in the student file"
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_no_solution_code_is_left_in_the_student_files(src):
+    lines = solution_lines(nbformat.read(src, as_version=4))
+    assert all(lines), f"every solution has lines of its own to look for: {lines}"
+    # The scan finds them where they are: in the teacher's executed files.
+    for path in (EXECUTED / src.name, EXECUTED / (src.stem + ".html")):
+        text = visible_text(path)
+        assert all(any(line in text for line in own) for own in lines), f"the scan misses solutions in {path}"
+    for path in (STUDENT / src.name, STUDENT / (src.stem + ".html")):
+        text = visible_text(path)
+        left = [line for own in lines for line in own if line in text]
+        assert not left, f"{path.name} holds solution code: {left[:3]}"

@@ -215,7 +215,7 @@ pub trait EvcxrShow {
     fn evcxr_display(&self);
 }
 
-fn send_plain(text: &dyn fmt::Display) {
+pub(crate) fn send_plain(text: &dyn fmt::Display) {
     println!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT");
 }
 

@@ -59,6 +59,7 @@
 //! [`Result`].
 #![warn(missing_docs)]
 
+pub mod check;
 mod convergence;
 mod descent;
 mod display;
@@ -100,6 +101,8 @@ pub use rng::{TorchRng, TorchUniform};
 /// What a notebook uses: `use gdlab::prelude::*;`. The lesson's functions and types, the
 /// ndarray names its cells write, and [`EvcxrShow`], which prints a cell's final matrix as torch does.
 pub mod prelude {
+    #[doc(no_inline)]
+    pub use crate::check;
     #[doc(no_inline)]
     pub use crate::{
         Adam, AnyOptimizer, Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent,

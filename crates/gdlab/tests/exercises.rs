@@ -1,0 +1,253 @@
+//! Every exercise check with a right answer, a wrong one and a NaN (or a function that is wrong
+//! or panics). The right answers are computed here by another route than the check's: by hand
+//! from the formula, or with the loop written out.
+use gdlab::prelude::*;
+
+const SEED: u64 = 314;
+
+fn lesson() -> (Array2<f32>, Array2<f32>) {
+    (Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]), Array2::eye(4))
+}
+
+fn not_yet(v: &check::Verdict, exercise: &str) {
+    assert!(!v.is_right(), "{exercise} took a wrong answer");
+    let text = v.to_string();
+    assert!(text.starts_with(&format!("✗ Exercise {exercise}: not yet\n  hint: ")), "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+}
+
+fn right(v: &check::Verdict, exercise: &str) {
+    assert!(v.is_right(), "{v}");
+    assert_eq!(v.to_string(), format!("✓ Exercise {exercise}"));
+}
+
+/// The lesson's loop written out: the losses of `steps` steps from `seed` at `lr`.
+fn losses(seed: u64, lr: f64, steps: usize) -> Vec<f32> {
+    let (m, y) = lesson();
+    let mut x: Array2<f32> = TorchRng::manual_seed(seed).rand((4, 4));
+    (0..steps)
+        .map(|_| {
+            let loss = mse(&y, &x.dot(&m));
+            let grad = mse_grad(&x, &m, &y);
+            x = &x - &(lr as f32 * &grad);
+            loss
+        })
+        .collect()
+}
+
+#[test]
+fn ex_01_1_the_loss_after_one_step() {
+    for seed in [SEED, 7] {
+        let want = losses(seed, lesson_lr(), 2)[1];
+        right(&check::ex_01_1(&want, seed), "1.1");
+        not_yet(&check::ex_01_1(&(want * 1.01), seed), "1.1");
+        not_yet(&check::ex_01_1(&f32::NAN, seed), "1.1");
+    }
+    // The loss before the step is a likely mistake.
+    not_yet(&check::ex_01_1(&losses(SEED, lesson_lr(), 1)[0], SEED), "1.1");
+}
+
+#[test]
+fn ex_01_2_the_farthest_start() {
+    let inv = Array2::from_diag(&array![1.0f32, 0.5, 1.0 / 3.0, 0.25]);
+    let distance = |s: u64| {
+        let x: Array2<f32> = TorchRng::manual_seed(s).rand((4, 4));
+        (x - &inv).mapv(|d| d * d).sum()
+    };
+    let want = (SEED..SEED + 10).max_by(|&a, &b| distance(a).total_cmp(&distance(b))).unwrap();
+    right(&check::ex_01_2(&want, SEED), "1.2");
+    let nearest = (SEED..SEED + 10).min_by(|&a, &b| distance(a).total_cmp(&distance(b))).unwrap();
+    not_yet(&check::ex_01_2(&nearest, SEED), "1.2");
+    not_yet(&check::ex_01_2(&u64::MAX, SEED), "1.2");
+}
+
+#[test]
+fn ex_01_3_the_first_step_below_1e_3() {
+    let want = losses(SEED, lesson_lr(), 1000).iter().position(|&l| l < 1e-3).unwrap();
+    right(&check::ex_01_3(&want, SEED), "1.3");
+    not_yet(&check::ex_01_3(&(want + 1), SEED), "1.3");
+    not_yet(&check::ex_01_3(&usize::MAX, SEED), "1.3");
+}
+
+fn step_written_out(x: &Array2<f32>, m: &Array2<f32>, lr: f64) -> Array2<f32> {
+    let n = (x.nrows() * m.ncols()) as f32;
+    let grad = (x.dot(m) - Array2::<f32>::eye(x.nrows())).dot(&m.t()) * (2.0 / n);
+    x - &(lr as f32 * &grad)
+}
+
+fn step_without_lr(x: &Array2<f32>, m: &Array2<f32>, _lr: f64) -> Array2<f32> {
+    x - &mse_grad(x, m, &Array2::eye(x.nrows()))
+}
+
+fn step_for_4x4_only(x: &Array2<f32>, m: &Array2<f32>, lr: f64) -> Array2<f32> {
+    let grad = mse_grad(x, m, &Array2::eye(4)); // panics for the 2×2 case
+    x - &(lr as f32 * &grad)
+}
+
+fn step_unchanged(x: &Array2<f32>, _m: &Array2<f32>, _lr: f64) -> Array2<f32> {
+    x.clone()
+}
+
+#[test]
+fn ex_01_4_the_step_as_a_function() {
+    right(&check::ex_01_4(step_written_out), "1.4");
+    not_yet(&check::ex_01_4(step_without_lr), "1.4");
+    not_yet(&check::ex_01_4(step_for_4x4_only), "1.4");
+    not_yet(&check::ex_01_4(step_unchanged), "1.4");
+}
+
+#[test]
+fn ex_02_1_expected_words_per_document() {
+    right(&check::ex_02_1(&(8.0 * 0.2), 8, 0.2), "2.1");
+    right(&check::ex_02_1(&1.5, 3, 0.5), "2.1");
+    not_yet(&check::ex_02_1(&0.2, 8, 0.2), "2.1");
+    not_yet(&check::ex_02_1(&f64::NAN, 8, 0.2), "2.1");
+}
+
+#[test]
+fn ex_02_2_simulated_words_per_document() {
+    let a = indicator_matrix(&mut TorchRng::manual_seed(123), 200, 8, 0.2).unwrap();
+    let rows = a.sum_axis(Axis(1));
+    let want = rows.iter().map(|&r| f64::from(r)).sum::<f64>() / 200.0;
+    right(&check::ex_02_2(&want, 123, 200, 8, 0.2), "2.2");
+    not_yet(&check::ex_02_2(&1.6, 123, 200, 8, 0.2), "2.2"); // the expectation, not the simulation
+    not_yet(&check::ex_02_2(&f64::NAN, 123, 200, 8, 0.2), "2.2");
+}
+
+#[test]
+fn ex_02_3_documents_with_a_word() {
+    let empty = 0.8f64 * 0.8 * 0.8 * 0.8 * 0.8 * 0.8 * 0.8 * 0.8;
+    right(&check::ex_02_3(&(200.0 * (1.0 - empty)), 200, 8, 0.2), "2.3");
+    not_yet(&check::ex_02_3(&(200.0 * empty), 200, 8, 0.2), "2.3");
+    not_yet(&check::ex_02_3(&f64::NAN, 200, 8, 0.2), "2.3");
+}
+
+#[test]
+fn ex_02_4_documents_for_a_standard_error_of_0_001() {
+    // p(1−p)/(n·8) ≤ 1e-6 ⇔ n ≥ 0.16/8e-6 = 20 000
+    right(&check::ex_02_4(&20_000, 8, 0.2), "2.4");
+    // p = 0.5, 3 words: n ≥ 0.25/3e-6 = 83 333.3…, so 83 334
+    right(&check::ex_02_4(&83_334, 3, 0.5), "2.4");
+    not_yet(&check::ex_02_4(&160_000, 8, 0.2), "2.4"); // cells, not documents
+    not_yet(&check::ex_02_4(&usize::MAX, 8, 0.2), "2.4");
+}
+
+#[test]
+fn ex_03_1_the_slowest_directions_rate() {
+    for lr in [lesson_lr(), 0.9, 0.2] {
+        let want = [1.0f64, 4.0, 9.0, 16.0].iter().map(|l| (1.0 - 2.0 * lr * l / 16.0).abs()).fold(0.0, f64::max);
+        right(&check::ex_03_1(&want, lr), "3.1");
+        not_yet(&check::ex_03_1(&(1.0 - 2.0 * lr * 16.0 / 16.0).abs().min(want * 0.9), lr), "3.1");
+        not_yet(&check::ex_03_1(&f64::NAN, lr), "3.1");
+    }
+}
+
+#[test]
+fn ex_03_2_steps_to_the_tolerance() {
+    let first_below = |seed, lr, tol: f64| losses(seed, lr, 10_000).iter().position(|&l| f64::from(l) <= tol).unwrap();
+    for (seed, lr, tol) in [(SEED, lesson_lr(), 1e-6), (7, 0.3, 1e-4)] {
+        let want = first_below(seed, lr, tol);
+        right(&check::ex_03_2(&want, seed, lr, tol), "3.2");
+        not_yet(&check::ex_03_2(&(want + 5), seed, lr, tol), "3.2");
+        not_yet(&check::ex_03_2(&usize::MAX, seed, lr, tol), "3.2");
+    }
+    // Above the bound it never gets there: the answer is usize::MAX.
+    right(&check::ex_03_2(&usize::MAX, SEED, 1.1, 1e-6), "3.2");
+}
+
+#[test]
+fn ex_03_3_the_fastest_learning_rate() {
+    for seed in [SEED, 7] {
+        // A finer sweep than the check's, with the loop written out.
+        let steps = |lr: f64| losses(seed, lr, 2000).iter().position(|&l| f64::from(l) <= 1e-6);
+        let fastest = (500..1000).map(|i| i as f64 / 1000.0).filter_map(|lr| steps(lr).map(|s| (s, lr)));
+        let (_, want) = fastest.min_by(|a, b| a.0.cmp(&b.0)).unwrap();
+        right(&check::ex_03_3(&want, seed, 1e-6), "3.3");
+        // The theory's best rate in the long run, N/(λ_min + λ_max) = 16/17, takes about 10 steps more.
+        not_yet(&check::ex_03_3(&(16.0 / 17.0), seed, 1e-6), "3.3");
+        not_yet(&check::ex_03_3(&lesson_lr(), seed, 1e-6), "3.3");
+        not_yet(&check::ex_03_3(&1.5, seed, 1e-6), "3.3"); // diverges
+        not_yet(&check::ex_03_3(&f64::NAN, seed, 1e-6), "3.3");
+    }
+}
+
+#[test]
+fn ex_03_4_the_smallest_diverging_rate() {
+    // M = [[2, 1], [1, 3]] is symmetric: λ(MᵀM) = λ(M)², λ_max(M) = (5 + √5)/2; N = 4.
+    let lambda_max = ((5.0 + 5.0f64.sqrt()) / 2.0).powi(2);
+    right(&check::ex_03_4(&(4.0 / lambda_max)), "3.4");
+    not_yet(&check::ex_03_4(&(2.0 / lambda_max)), "3.4");
+    not_yet(&check::ex_03_4(&f64::NAN), "3.4");
+}
+
+#[test]
+fn ex_04_1_the_best_plain_rate_at_kappa_100() {
+    right(&check::ex_04_1(&(99.0 / 101.0), SEED), "4.1");
+    right(&check::ex_04_1(&(99.0 / 101.0), 7), "4.1");
+    not_yet(&check::ex_04_1(&(9.0 / 11.0), SEED), "4.1"); // momentum's rate
+    not_yet(&check::ex_04_1(&f64::NAN, SEED), "4.1");
+}
+
+#[test]
+fn ex_04_2_polyak_at_kappa_100() {
+    // Singular values 1 … 1/10: λ(MᵀM) from 1/100 to 1; N = 16.
+    let lr = 2.0 * 16.0 / (1.0f64 + 0.1).powi(2);
+    let beta = (9.0f64 / 11.0).powi(2);
+    right(&check::ex_04_2(&(lr, beta), SEED), "4.2");
+    not_yet(&check::ex_04_2(&(lr, 9.0 / 11.0), SEED), "4.2");
+    not_yet(&check::ex_04_2(&(beta, lr), SEED), "4.2");
+    not_yet(&check::ex_04_2(&(f64::NAN, beta), SEED), "4.2");
+}
+
+#[test]
+fn ex_04_3_heavy_ball_steps_to_1e_10() {
+    // Polyak for diag(1, 2, 3, 4): lr = 1.28, β = 0.36; the loop written out in float64.
+    let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
+    let y = Array2::<f64>::eye(4);
+    let mut x: Array2<f64> = TorchRng::manual_seed(SEED).rand((4, 4));
+    let mut buf = Array2::<f64>::zeros((4, 4));
+    let mut want = None;
+    for t in 0..5000 {
+        if mse(&y, &x.dot(&m)) <= 1e-10 {
+            want = Some(t);
+            break;
+        }
+        buf = buf * 0.36 + mse_grad(&x, &m, &y);
+        x = &x - &(1.28 * &buf);
+    }
+    let want = want.unwrap();
+    right(&check::ex_04_3(&want, SEED), "4.3");
+    not_yet(&check::ex_04_3(&(want + 10), SEED), "4.3");
+    not_yet(&check::ex_04_3(&usize::MAX, SEED), "4.3");
+}
+
+type Pair = (Array2<f64>, Array2<f64>);
+
+fn heavy_ball(x: &Array2<f64>, buf: &Array2<f64>, grad: &Array2<f64>, lr: f64, beta: f64) -> Pair {
+    let buf = buf * beta + grad;
+    (x - &(lr * &buf), buf)
+}
+
+fn plain_step(x: &Array2<f64>, buf: &Array2<f64>, grad: &Array2<f64>, lr: f64, _beta: f64) -> Pair {
+    (x - &(lr * grad), buf.clone())
+}
+
+fn panicking(_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: f64, _: f64) -> Pair {
+    panic!("not written yet")
+}
+
+#[test]
+fn ex_04_4_heavy_ball_as_a_function() {
+    right(&check::ex_04_4(heavy_ball, SEED), "4.4");
+    not_yet(&check::ex_04_4(plain_step, SEED), "4.4");
+    not_yet(&check::ex_04_4(panicking, SEED), "4.4");
+}
+
+#[test]
+fn a_verdict_never_names_the_answer() {
+    let want = losses(SEED, lesson_lr(), 2)[1];
+    let text = check::ex_01_1(&0.0, SEED).to_string();
+    assert!(!text.contains(&format!("{want}")) && !text.contains(&format!("{want:.4}")), "{text}");
+    let text = check::ex_03_4(&0.1).to_string();
+    assert!(!text.contains("0.3") && !text.contains("√5"), "{text}");
+}
