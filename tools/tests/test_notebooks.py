@@ -484,7 +484,7 @@ def test_convergence_parameters_are_injected_by_papermills_rust_translator():
 STUDENT = ROOT / "target/student"
 EXERCISE = re.compile(r"^### Exercise (\d\.\d)", re.M)
 RIGHT = re.compile(r"^✓ Exercise (\d\.\d)$", re.M)
-NOT_YET = re.compile(r"^✗ Exercise (\d\.\d): not yet$", re.M)
+NOT_YET = re.compile(r"^✗ Exercise (\d\.\d): not yet\. Hint: \S.*$", re.M)
 
 
 def exercises_of(nb):
