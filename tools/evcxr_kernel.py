@@ -14,9 +14,10 @@ GDLAB_EVCXR_SLOTS moves the slots elsewhere (the benchmark's cold run uses empty
 
 A slot that has built gdlab before is warm: the kernel then starts with an evcxr config
 (EVCXR_CONFIG_DIR, under the slot) that loads gdlab and types one variable, `gdlab_warm_up: ()`,
-before the kernel reports ready (evcxr asks rust-analyzer only about named variables: without
-one, the first `let` still takes 20 s; a `()` costs the later cells nothing to restore). That is when evcxr's rust-analyzer loads the crate graph,
-about 20 s, which a teacher spends reading instead of waiting on the first cells. If that
+before the kernel reports ready. That is when evcxr's rust-analyzer loads the crate graph,
+about 20 s, which a teacher spends reading instead of waiting on the first cells. (evcxr asks
+rust-analyzer only about named variables, so without one the first `let` still takes 20 s;
+a `()` costs the later cells nothing to restore.) If that
 start fails, the kernel starts again without the config: never dead, only unwarmed.
 GDLAB_EVCXR_WARM=0 turns the warm-up off.
 """

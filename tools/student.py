@@ -11,7 +11,6 @@ each exercise's check prints `✗ Exercise N.k: not yet`. The sources in noteboo
     python tools/student.py --out target/student [--param seed=7] [notebooks...]
 """
 import argparse
-import copy
 import os
 import pathlib
 import sys
@@ -29,8 +28,8 @@ def is_solution(cell):
 
 
 def student_edition(nb, out_dir):
-    """A copy of `nb` with starters for solutions; its set-up cell points at crates/gdlab from out_dir."""
-    nb = copy.deepcopy(nb)
+    """`nb` (a freshly loaded notebook, changed in place) with starters for solutions; its set-up
+    cell points at crates/gdlab from out_dir."""
     cells = []
     for cell in nb.cells:
         if is_solution(cell):

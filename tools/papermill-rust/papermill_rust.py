@@ -34,8 +34,8 @@ class RustTranslator(Translator):
         return json.dumps(str(str_val), ensure_ascii=False)
 
     @classmethod
-    def translate_none(cls, val):
-        return "None"
+    def translate_str(cls, val):
+        return f"{cls.translate_escaped_str(val)}.into()"  # a String or a &str, as the parameter is
 
     @classmethod
     def translate_float(cls, val):
@@ -51,25 +51,14 @@ class RustTranslator(Translator):
         return f"// {cmt_str}".strip()
 
     @classmethod
-    def assign(cls, name, str_val):
-        raise NotImplementedError("RustTranslator.codify writes whole statements")
-
-    @classmethod
     def statement(cls, name, val):
         """`let name = …;` with the value converted to the type `name` already has."""
-        if isinstance(val, bool):
-            value = cls.translate_bool(val)
-        elif isinstance(val, (int, float)):
+        if isinstance(val, (int, float)) and not isinstance(val, bool):
+            # A number is parsed, so that `7` fits a u64, an i32 or an f64 alike.
             text = cls.translate_float(val) if isinstance(val, float) else str(val)
             value = f'"{text}".parse().expect("parameter {name}: {text} does not fit its type")'
-        elif isinstance(val, str):
-            value = f"{cls.translate_escaped_str(val)}.into()"
-        elif isinstance(val, list):
-            value = cls.translate_list(val)
-        elif val is None:
-            value = "None"
         else:
-            raise NotImplementedError(f"parameter {name}: {type(val).__name__} values cannot be passed to Rust")
+            value = cls.translate(val)
         return f"let {name} = if false {{ {name} }} else {{ {value} }};"
 
     @classmethod

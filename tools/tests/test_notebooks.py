@@ -496,12 +496,14 @@ def printed(nb):
 
 
 def solution_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+    import student
+    return [c for c in nb.cells if student.is_solution(c)]
 
 
 def solution_lines(nb):
     """Per solution cell, its code lines that are neither in its starter nor anywhere else in the notebook."""
-    elsewhere = {line.strip() for c in nb.cells if c.cell_type == "code" and c not in solution_cells(nb)
+    import student
+    elsewhere = {line.strip() for c in nb.cells if c.cell_type == "code" and not student.is_solution(c)
                  for line in c.source.splitlines()}
     found = []
     for cell in solution_cells(nb):

@@ -136,8 +136,8 @@ pub fn ex_01_2(answer: &u64, seed: u64) -> Verdict {
     Verdict::judge("1.2", hint, || {
         let inv = inverse(&lesson_m())?;
         let distance = |s: u64| (start(s, 4) - &inv).mapv(|d| d * d).sum();
-        let farthest = (seed..seed + 10).max_by(|&a, &b| distance(a).total_cmp(&distance(b)));
-        Ok(farthest == Some(*answer))
+        let farthest = (seed..seed + 10).map(|s| (distance(s), s)).max_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(farthest.map(|(_, s)| s) == Some(*answer))
     })
 }
 
