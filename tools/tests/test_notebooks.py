@@ -69,7 +69,7 @@ def half_unit(token):
 def assert_same_numbers(got_text, want_tokens, what):
     got = tokens(got_text)
     assert len(got) == len(want_tokens), f"{what}: printed {len(got)} numbers, the original {len(want_tokens)}"
-    for i, (g, w) in enumerate(zip(got, want_tokens)):
+    for i, (g, w) in enumerate(zip(got, want_tokens, strict=True)):
         tol = half_unit(g) + half_unit(w) + 1e-12
         assert abs(float(g) - float(w)) <= tol, f"{what}, number {i}: {g} vs the original's {w}"
 
@@ -541,7 +541,7 @@ def test_each_exercise_has_a_solution_with_a_starter_and_a_check(src):
     assert 4 <= len(exercises) <= 6, f"{src.name}: {exercises}"
     solutions = solution_cells(nb)
     assert len(solutions) == len(exercises)
-    for n, cell in zip(exercises, solutions):
+    for n, cell in zip(exercises, solutions, strict=True):
         assert cell.metadata["gdlab"]["starter"].strip(), f"exercise {n} has no starter"
         after = nb.cells[nb.cells.index(cell) + 1]
         assert f"check::ex_{n.replace('.', '_').zfill(4)}(" in after.source, f"exercise {n}: no check after the solution"

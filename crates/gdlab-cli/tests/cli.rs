@@ -2,6 +2,7 @@
 //! (written by tools/make_fixtures.py from real torch).
 
 use assert_cmd::Command;
+use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
 fn fixtures() -> Value {
@@ -48,7 +49,7 @@ fn descend_json_is_the_original_loop_bit_for_bit() {
     assert_eq!(flat(&got["losses"]), flat(&want["losses"]));
     let snaps = got["snapshots"].as_array().unwrap();
     assert_eq!(snaps.len(), 5);
-    for (g, w) in snaps.iter().zip(want["snapshots"].as_array().unwrap()) {
+    for (g, w) in snaps.iter().zip_eq(want["snapshots"].as_array().unwrap()) {
         assert_eq!(g["step"], w["step"]);
         assert_eq!(g["loss"].as_f64(), w["loss"].as_f64());
         assert_eq!(flat(&g["diff"]), flat(&w["diff"]));
@@ -101,11 +102,11 @@ fn descend_reads_a_csv_matrix() {
         assert_eq!(got["dtype"], want["dtype"]);
         // A dense product sums in another order than torch's BLAS: equal to the last bits.
         let tol = if extra.is_some() { 1e-12 } else { 1e-5 };
-        for (g, w) in flat(&got["losses"]).iter().zip(flat(&want["losses"])) {
+        for (g, w) in flat(&got["losses"]).iter().zip_eq(flat(&want["losses"])) {
             assert!((g - w).abs() <= tol * w.abs().max(1e-3), "loss {g} vs torch {w}");
         }
         assert_eq!(got["snapshots"].as_array().unwrap().len(), 6);
-        for (g, w) in flat(&got["x"]).iter().zip(flat(&want["final_x"])) {
+        for (g, w) in flat(&got["x"]).iter().zip_eq(flat(&want["final_x"])) {
             assert!((g - w).abs() <= tol, "x {g} vs torch {w}");
         }
     }
@@ -222,7 +223,7 @@ fn descend_with_torch_optim_rules_prints_torchs_numbers() {
         assert_eq!(got["optimizer"]["name"], name);
         if name == "adam" {
             // torch's float32 sqrt is Intel MKL's (about an ulp), ours correctly rounded: √loss to 1e-6.
-            for (g, w) in flat(&got["losses"]).iter().zip(flat(&want["losses"])) {
+            for (g, w) in flat(&got["losses"]).iter().zip_eq(flat(&want["losses"])) {
                 assert!((g.sqrt() - w.sqrt()).abs() <= 1e-6, "adam: {g} vs {w}");
             }
         } else {

@@ -85,12 +85,28 @@ fn close(answer: f64, want: f64, rel: f64) -> bool {
     answer.is_finite() && want.is_finite() && (answer - want).abs() <= rel * want.abs().max(1e-300)
 }
 
+thread_local! {
+    /// Set while this thread runs a student's function, whose panic message is not printed.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs a student's function; `None` if it panicked (its message is not printed).
+///
+/// One hook, installed once, stays silent only on the thread that is running a student's
+/// function: swapping the process-wide hook per call would also hide other threads' panics.
 fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
-    let hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
     let out = panic::catch_unwind(AssertUnwindSafe(f)).ok();
-    panic::set_hook(hook);
+    QUIET.with(|q| q.set(was));
     out
 }
 
@@ -129,14 +145,15 @@ pub fn ex_01_1(answer: &f32, seed: u64) -> Verdict {
     })
 }
 
-/// Exercise 1.2: of the ten seeds `seed`, …, `seed + 9`, the one whose `torch.rand` start is
+/// Exercise 1.2: of the ten seeds `seed`, …, `seed + 9` (wrapping past `u64::MAX`), the one whose `torch.rand` start is
 /// farthest from the inverse (the largest sum of squares of X − M⁻¹).
 pub fn ex_01_2(answer: &u64, seed: u64) -> Verdict {
     let hint = "for each seed s, start from TorchRng::manual_seed(s).rand((4, 4)) and add up the squares of X − M⁻¹";
     Verdict::judge("1.2", hint, || {
         let inv = inverse(&lesson_m())?;
         let distance = |s: u64| (start(s, 4) - &inv).mapv(|d| d * d).sum();
-        let farthest = (seed..seed + 10).map(|s| (distance(s), s)).max_by(|a, b| a.0.total_cmp(&b.0));
+        let farthest =
+            (0..10).map(|k| seed.wrapping_add(k)).map(|s| (distance(s), s)).max_by(|a, b| a.0.total_cmp(&b.0));
         Ok(farthest.map(|(_, s)| s) == Some(*answer))
     })
 }

@@ -3,6 +3,7 @@
 use approx::assert_abs_diff_eq;
 use gdlab::Divergence;
 use gdlab::prelude::*;
+use itertools::Itertools; // zip_eq: a short output fails instead of passing
 
 fn m1234() -> Array2<f32> {
     Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0])
@@ -15,7 +16,7 @@ fn predicted_rates_for_the_lesson_are_the_hand_computed_ones() {
     // 0.94243537, 0.76974149, 0.48191835 and 0.07896596.
     let rates = predicted_rates(&m1234(), lesson_lr()).unwrap();
     let want = [(1.0, 0.94243537), (4.0, 0.76974149), (9.0, 0.48191835), (16.0, 0.07896596)];
-    for ((lambda, rate), (want_lambda, want_rate)) in rates.into_iter().zip(want) {
+    for ((lambda, rate), (want_lambda, want_rate)) in rates.into_iter().zip_eq(want) {
         assert_abs_diff_eq!(lambda, want_lambda, epsilon = 1e-12);
         assert_abs_diff_eq!(rate, want_rate, epsilon = 1e-8);
     }

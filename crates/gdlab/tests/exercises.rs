@@ -35,6 +35,30 @@ fn losses(seed: u64, lr: f64, steps: usize) -> Vec<f32> {
         .collect()
 }
 
+/// Overflow checks are on in the kernels' dev profile: a check that added to the seed would
+/// panic here instead of answering.
+#[test]
+fn checks_answer_at_the_largest_seed() {
+    let inv = Array2::from_diag(&array![1.0f32, 0.5, 1.0 / 3.0, 0.25]);
+    let distance = |s: u64| {
+        let x: Array2<f32> = TorchRng::manual_seed(s).rand((4, 4));
+        (x - &inv).mapv(|d| d * d).sum()
+    };
+    // u64::MAX and the nine seeds after it, wrapping.
+    let seeds = [u64::MAX, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+    let want = *seeds.iter().max_by(|&&a, &&b| distance(a).total_cmp(&distance(b))).unwrap();
+    right(&check::ex_01_2(&want, u64::MAX), "1.2");
+    let s = u64::MAX;
+    not_yet(&check::ex_01_1(&f32::NAN, s), "1.1");
+    not_yet(&check::ex_01_3(&usize::MAX, s), "1.3");
+    not_yet(&check::ex_02_2(&f64::NAN, s, 17, 3, 0.2), "2.2");
+    not_yet(&check::ex_03_2(&usize::MAX, s, lesson_lr(), 1e-6), "3.2");
+    not_yet(&check::ex_03_3(&f64::NAN, s, 1e-6), "3.3");
+    not_yet(&check::ex_04_1(&f64::NAN, s), "4.1");
+    not_yet(&check::ex_04_2(&(f64::NAN, f64::NAN), s), "4.2");
+    not_yet(&check::ex_04_3(&usize::MAX, s), "4.3");
+}
+
 #[test]
 fn ex_01_1_the_loss_after_one_step() {
     for seed in [SEED, 7] {

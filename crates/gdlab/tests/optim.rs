@@ -18,7 +18,12 @@
 
 use gdlab::Real;
 use gdlab::prelude::*;
+use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
+
+/// How close Adam (any M) and dense-M runs come to torch: √loss and X within this. The READMEs
+/// quote it, and `the_readmes_quote_the_adam_tolerance` holds them to it.
+const NEAR: f64 = 1e-6;
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("fixtures/torch.json")).expect("fixtures/torch.json is valid JSON")
@@ -77,7 +82,7 @@ fn every_optimizer_matches_torch_optim() {
         let exact = diagonal && case["optimizer"] != "adam";
         if exact {
             // diag(1, 2, 3, 4): the gradient is torch's bit for bit, and so is every update.
-            for (t, (got, want)) in losses.iter().zip(&want_losses).enumerate() {
+            for (t, (got, want)) in losses.iter().zip_eq(&want_losses).enumerate() {
                 assert_eq!(got.to_bits(), want.to_bits(), "{what}: loss at step {t}: {got} != {want}");
             }
             assert_eq!(x, want_x, "{what}: final X");
@@ -87,12 +92,12 @@ fn every_optimizer_matches_torch_optim() {
             // above. The runs agree to 1e-6.
             // E = X·M − I has entries that are differences of numbers near 1, so they agree to
             // 1e-6 absolutely, and so does √loss, their root mean square.
-            for (t, (got, want)) in losses.iter().zip(&want_losses).enumerate() {
+            for (t, (got, want)) in losses.iter().zip_eq(&want_losses).enumerate() {
                 let gap = (got.sqrt() - want.sqrt()).abs();
-                assert!(gap <= 1e-6, "{what}: loss at step {t}: {got} vs {want}");
+                assert!(gap <= NEAR, "{what}: loss at step {t}: {got} vs {want}");
             }
-            for (got, want) in x.iter().zip(&want_x) {
-                assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "{what}: final X {got} vs {want}");
+            for (got, want) in x.iter().zip_eq(&want_x) {
+                assert!((got - want).abs() <= NEAR * want.abs().max(1.0), "{what}: final X {got} vs {want}");
             }
         }
     }
@@ -168,4 +173,22 @@ fn the_sliders_carry_one_step_per_value_and_toggle_the_runs() {
     let json: Value =
         serde_json::from_str(&beta_slider(&base.clone().lr(1.28), &betas, 20).unwrap().to_json()).unwrap();
     assert_eq!(json["layout"]["sliders"][0]["steps"].as_array().unwrap().len(), 20);
+}
+
+#[test]
+fn the_readmes_quote_the_adam_tolerance() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let figure = format!("{NEAR:e}");
+    assert_eq!(figure, "1e-6");
+    for readme in [root.join("README.md"), root.join("../../README.md")] {
+        let text = std::fs::read_to_string(&readme).unwrap().replace('\n', " ");
+        let at =
+            text.find("Adam to ").or_else(|| text.find("Adam agrees to ")).expect("the README states Adam's figure");
+        let said = &text[at..at + 40];
+        assert!(
+            said.contains(&format!("{figure} ")) || said.contains(&format!("{figure}:")),
+            "{}: {said}",
+            readme.display()
+        );
+    }
 }

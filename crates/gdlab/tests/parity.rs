@@ -4,6 +4,7 @@
 use gdlab::TorchUniform;
 use gdlab::ndarray_rand::RandomExt;
 use gdlab::prelude::*;
+use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
 fn fixtures() -> Value {
@@ -51,7 +52,7 @@ fn rand_is_bit_identical_to_torch() {
         let got = draw(&mut TorchRng::manual_seed(s), &sh, dtype);
         let want = f64s(&case["values"]);
         assert_eq!(got.len(), want.len());
-        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        for (i, (g, w)) in got.iter().zip_eq(&want).enumerate() {
             assert_eq!(g.to_bits(), w.to_bits(), "seed {s} {dtype} {sh:?} element {i}: {g} != {w}");
         }
     }
@@ -150,12 +151,12 @@ fn original_loop_matches_torch() {
     assert_eq!(history.x, matrix(&f32s(&lp["final_x"]), 4));
     let want_losses = f32s(&lp["losses"]);
     assert_eq!(history.losses.len(), 100);
-    for (t, (&got, &want)) in history.losses.iter().zip(&want_losses).enumerate() {
+    for (t, (&got, &want)) in history.losses.iter().zip_eq(&want_losses).enumerate() {
         assert_eq!(got.to_bits(), want.to_bits(), "loss at step {t}: {got} != {want}");
     }
     let snaps = lp["snapshots"].as_array().unwrap();
     assert_eq!(history.snapshots.len(), snaps.len());
-    for (got, want) in history.snapshots.iter().zip(snaps) {
+    for (got, want) in history.snapshots.iter().zip_eq(snaps) {
         assert_eq!(got.step as u64, want["step"].as_u64().unwrap());
         assert_eq!(got.diff, matrix(&f32s(&want["diff"]), 4), "difference matrix at step {}", got.step);
     }
@@ -214,11 +215,11 @@ fn the_notebook_loop_written_out_matches_torch() {
 
     let want = f32s(&lp["losses"]);
     assert_eq!(losses.len(), want.len());
-    for (t, (got, want)) in losses.iter().zip(&want).enumerate() {
+    for (t, (got, want)) in losses.iter().zip_eq(&want).enumerate() {
         assert_eq!(got.to_bits(), want.to_bits(), "loss at step {t}: {got} != {want}");
     }
     assert_eq!(random_inverse, matrix(&f32s(&lp["final_x"]), 4));
-    for (got, want) in snapshots.iter().zip(lp["snapshots"].as_array().unwrap()) {
+    for (got, want) in snapshots.iter().zip_eq(lp["snapshots"].as_array().unwrap()) {
         assert_eq!(got.diff, matrix(&f32s(&want["diff"]), 4), "difference matrix at step {}", got.step);
     }
     // The original's printout of step 0, char for char (numpy with the "{0:0.2f}" formatter).

@@ -16,3 +16,5 @@ pub fn pins(requirements: &str) -> Vec<(String, String)> {
         .map(|(n, v)| (n.trim().to_lowercase(), v.trim().to_string()))
         .collect()
 }
+
+pub mod paths;

@@ -16,6 +16,11 @@ use xtask::{EVCXR_VERSION, REQUIREMENTS};
 
 /// Where `cargo xtask student` writes the student edition.
 const STUDENT: &str = "target/student";
+/// Where `cargo xtask run` writes by default, and the test's main run.
+const NOTEBOOKS: &str = "target/notebooks";
+/// The test's runs with another seed.
+const SEED7: &str = "target/notebooks-seed7";
+const SEED314: &str = "target/notebooks-seed314";
 
 /// Seconds a notebook cell may take: generous, since a cold compile of the dependencies takes minutes.
 const CELL_TIMEOUT: u64 = 1200;
@@ -82,14 +87,20 @@ fn run(cli: Cli) -> Result<()> {
     std::env::set_current_dir(&root)?;
     match cli.command {
         Cmd::Run { params, out, timeout, notebooks } => {
+            let notebooks = if notebooks.is_empty() { all_notebooks()? } else { notebooks };
+            ensure_safe_out("--out", &out, &notebooks)?;
             let env = setup()?;
             run_notebooks(&env, &params, &out, timeout, &notebooks)
         }
         Cmd::Student { params, notebooks } => {
+            ensure_safe_out("the student edition's folder", Path::new(STUDENT), &notebooks)?;
             let env = setup()?;
             student_edition(&env, &params, &notebooks)
         }
         Cmd::Lab { student } => {
+            if student {
+                ensure_safe_out("the student edition's folder", Path::new(STUDENT), &[])?;
+            }
             let env = setup()?;
             let folder = if student { STUDENT } else { "notebooks" };
             if student && !Path::new(STUDENT).join("01_matrix_inverse.ipynb").exists() {
@@ -101,10 +112,11 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Test => test(),
         Cmd::Bench => bench(),
         Cmd::Screenshots => {
+            ensure_safe_out("the executed notebooks' folder", Path::new(NOTEBOOKS), &[])?;
             let env = setup()?;
             ensure_chromium()?;
             if !Path::new("target/notebooks/01_matrix_inverse.html").exists() {
-                run_notebooks(&env, &[], Path::new("target/notebooks"), CELL_TIMEOUT, &[])?;
+                run_notebooks(&env, &[], Path::new(NOTEBOOKS), CELL_TIMEOUT, &[])?;
             }
             check(env.python(["tools/browser.py", "screenshots", "docs"]).status()?, "screenshots")
         }
@@ -178,7 +190,7 @@ pub fn setup() -> Result<JupyterEnv> {
     let env = JupyterEnv { root: root.clone() };
     ensure_venv(&root.join(".venv"), REQUIREMENTS, "the Jupyter stack")?;
     let evcxr = ensure_evcxr()?;
-    ensure_rust_src();
+    ensure_rust_src()?;
     ensure_kernel(&env, &evcxr)?;
     ensure_lab_settings(&env)?;
     Ok(env)
@@ -249,22 +261,26 @@ fn ensure_evcxr() -> Result<PathBuf> {
     find_on_path("evcxr_jupyter").context("evcxr_jupyter was installed but is not on PATH or in ~/.cargo/bin")
 }
 
-/// evcxr uses rust-src for completions and hover; without it the notebooks still run.
-fn ensure_rust_src() {
-    let installed = Command::new("rustup").args(["component", "list", "--installed"]).output();
-    match installed {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.starts_with("rust-src")) => {}
-        Ok(_) => {
-            step("Adding rust-src (evcxr's completions)");
-            let ok = Command::new("rustup").args(["component", "add", "rust-src"]).status().is_ok_and(|s| s.success());
-            if !ok {
-                eprintln!("warning: `rustup component add rust-src` failed; completions in JupyterLab will be limited");
-            }
-        }
-        Err(_) => {
-            eprintln!("warning: rustup not found; cannot add rust-src (only completions need it)")
-        }
+/// rust-src, without which rust-analyzer cannot type std's and ndarray's items (`Array2::eye`)
+/// and notebook cells that rely on inferred types fail. Every caller is about to start kernels,
+/// so a missing rust-src that cannot be added is an error before any kernel starts.
+fn ensure_rust_src() -> Result<()> {
+    const FIX: &str = "rustup component add rust-src";
+    // Where rustup and conda's rust-src both put it.
+    let present = || {
+        let out = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
+        let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        Some(sysroot.join("lib/rustlib/src/rust/library").is_dir())
+    };
+    if present() == Some(true) {
+        return Ok(());
     }
+    step("Adding rust-src (rust-analyzer needs it to type the notebooks' cells)");
+    let added = Command::new("rustup").args(["component", "add", "rust-src"]).status().is_ok_and(|s| s.success());
+    if !added || present() != Some(true) {
+        bail!("rust-src is missing and could not be added; the notebooks' cells need it: run `{FIX}`");
+    }
+    Ok(())
 }
 
 /// Registers the `rust` kernel in .venv/share/jupyter: evcxr's spec (logos, kernel.js), started
@@ -315,14 +331,18 @@ fn all_notebooks() -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// Refuses, before anything is installed or created, a folder for executed copies that is or
+/// lies inside notebooks/ or crates/ (resolved for real: `..`, symlinks) or holds a source.
+fn ensure_safe_out(flag: &str, out: &Path, sources: &[PathBuf]) -> Result<()> {
+    match xtask::paths::refuse_out(&std::env::current_dir()?, flag, out, sources) {
+        Some(why) => bail!(why),
+        None => Ok(()),
+    }
+}
+
 fn run_notebooks(env: &JupyterEnv, params: &[String], out: &Path, timeout: u64, notebooks: &[PathBuf]) -> Result<()> {
     let notebooks = if notebooks.is_empty() { all_notebooks()? } else { notebooks.to_vec() };
-    let out_abs = std::fs::canonicalize(".")?.join(out);
-    for nb in &notebooks {
-        if out_abs == std::fs::canonicalize(nb.parent().unwrap_or(Path::new(".")))? {
-            bail!("--out {} would overwrite the source notebooks; choose a folder under target/", out.display());
-        }
-    }
+    ensure_safe_out("--out", out, &notebooks)?;
     std::fs::create_dir_all("target/jupyter-runtime")?;
     step(&format!("Executing {} notebook(s) into {}", notebooks.len(), out.display()));
     let mut cmd = env.python(["tools/nbrun.py", "--out"]);
@@ -338,6 +358,7 @@ fn run_notebooks(env: &JupyterEnv, params: &[String], out: &Path, timeout: u64, 
 }
 
 fn student_edition(env: &JupyterEnv, params: &[String], notebooks: &[PathBuf]) -> Result<()> {
+    ensure_safe_out("the student edition's folder", Path::new(STUDENT), notebooks)?;
     std::fs::create_dir_all("target/jupyter-runtime")?;
     step(&format!("Writing the student edition into {STUDENT}"));
     let mut cmd = env.python(["tools/student.py", "--out", STUDENT]);
@@ -369,6 +390,10 @@ fn ensure_chromium() -> Result<()> {
 }
 
 fn test() -> Result<()> {
+    let sources = all_notebooks()?;
+    for out in [NOTEBOOKS, SEED7, SEED314, STUDENT] {
+        ensure_safe_out("a test output folder", Path::new(out), &sources)?;
+    }
     cargo(&["test", "--workspace"])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     step("cargo doc (warnings are errors)");
@@ -378,12 +403,12 @@ fn test() -> Result<()> {
 
     let env = setup()?;
     ensure_chromium()?;
-    run_notebooks(&env, &[], Path::new("target/notebooks"), CELL_TIMEOUT, &[])?;
+    run_notebooks(&env, &[], Path::new(NOTEBOOKS), CELL_TIMEOUT, &[])?;
     let first = [PathBuf::from("notebooks/01_matrix_inverse.ipynb")];
     // 03's exercises must still be right with another seed.
     let seeded = [first[0].clone(), PathBuf::from("notebooks/03_convergence.ipynb")];
-    run_notebooks(&env, &["seed=7".into()], Path::new("target/notebooks-seed7"), CELL_TIMEOUT, &seeded)?;
-    run_notebooks(&env, &["seed=314".into()], Path::new("target/notebooks-seed314"), CELL_TIMEOUT, &first)?;
+    run_notebooks(&env, &["seed=7".into()], Path::new(SEED7), CELL_TIMEOUT, &seeded)?;
+    run_notebooks(&env, &["seed=314".into()], Path::new(SEED314), CELL_TIMEOUT, &first)?;
     student_edition(&env, &[], &[])?;
     step("Checks on the executed notebooks, in headless Chromium, JupyterLab and Notebook 7");
     let status = env.python(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tools/tests"]).status()?;
