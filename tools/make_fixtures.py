@@ -171,6 +171,58 @@ def optim_runs():
     return runs
 
 
+def original_indicator(seed=123, docs=17, words=3, p=0.2):
+    torch.manual_seed(seed)
+    return (torch.rand(size=[docs, words]) < p).float()
+
+
+def pinv_cases():
+    """torch.linalg.pinv and matrix_rank (default tolerances) of indicator matrices."""
+    cases = []
+    a = original_indicator()
+    mats = [("original", a), ("repeated_word", torch.cat([a, a[:, :1]], dim=1))]
+    for seed, docs, words, p in [(0, 10, 4, 0.5), (7, 50, 6, 0.05)]:
+        mats.append((f"seed{seed}", original_indicator(seed, docs, words, p)))
+    for name, m in mats:
+        cases.append({"name": name, "a": [[float(v) for v in r] for r in m.tolist()],
+                      "pinv": values(torch.linalg.pinv(m)), "rank": int(torch.linalg.matrix_rank(m))})
+    return cases
+
+
+def side_run(name, a, side, start, lr, steps, dtype):
+    """Descent towards a left (X @ A = I_n) or right (A @ X = I_m) inverse of an m×n A."""
+    A = a.to(dtype)
+    m, n = A.shape
+    k = n if side == "left" else m
+    Y_true = torch.eye(k, dtype=dtype)
+    torch.manual_seed(314)
+    X0 = torch.rand(size=[n, m], dtype=dtype) if start == "rand" else torch.zeros(n, m, dtype=dtype)
+    X = torch.nn.Parameter(X0.clone())
+    losses = []
+    for _ in range(steps):
+        loss = mse(Y_true, X @ A if side == "left" else A @ X)
+        loss.backward()
+        losses.append(float(loss))
+        with torch.no_grad():
+            X.sub_(lr * X.grad)
+            X.grad.zero_()
+    return {"name": name, "a": [[float(v) for v in r] for r in a.tolist()], "side": side, "start": start,
+            "seed": 314, "lr": lr, "steps": steps, "dtype": str(dtype).split(".")[1],
+            "losses": losses, "final_x": values(X)}
+
+
+def side_runs():
+    a = original_indicator()
+    repeated = torch.cat([a, a[:, :1]], dim=1)
+    return [
+        side_run("left_rand", a, "left", "rand", 1.0, 200, torch.float32),
+        side_run("left_rand_f64", a, "left", "rand", 1.0, 200, torch.float64),
+        side_run("left_zeros", a, "left", "zeros", 1.0, 200, torch.float32),
+        side_run("right_rand", a, "right", "rand", 20.0, 200, torch.float32),
+        side_run("repeated_word_left_rand", repeated, "left", "rand", 1.0, 200, torch.float32),
+    ]
+
+
 def main():
     data = {
         "torch_version": torch.__version__,
@@ -189,6 +241,9 @@ def main():
         ],
         # torch.optim.SGD (plain, momentum=0.9, nesterov) and Adam(lr=0.1) on the lesson's M and a dense one.
         "optim": optim_runs(),
+        # No inverse: the original's 17×3 indicator and friends (notebook 02, `gdlab pinv`).
+        "pinv": pinv_cases(),
+        "sides": side_runs(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1) + "\n")

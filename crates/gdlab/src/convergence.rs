@@ -10,8 +10,9 @@ use nalgebra::DMatrix;
 use ndarray::{Array2, ArrayRef2};
 use polars::prelude::{Column, DataFrame};
 
-use crate::descent::{History, InverseDescent};
+use crate::descent::InverseDescent;
 use crate::error::{GdlabError, Result, ensure_param, ensure_shape};
+use crate::history::History;
 use crate::linalg::{condition_number, ensure_square, inverse, stability_bound, to_nalgebra};
 use crate::optim::AnyOptimizer;
 use crate::real::Real;

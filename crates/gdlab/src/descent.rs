@@ -2,9 +2,11 @@
 
 use ndarray::{Array2, ArrayRef2};
 
-use crate::error::{GdlabError, Result, ensure_lr, ensure_param, ensure_shape};
-use crate::linalg::{gram_lambda_max, stability_bound};
-use crate::loss::{check_product, grad_from_y_hat, mse_unchecked};
+use crate::error::{GdlabError, Result, ensure_lr, ensure_nonempty, ensure_param, ensure_shape};
+use crate::history::{Divergence, History, Snapshot, Stop};
+use crate::least_squares::{Side, side_bound};
+use crate::linalg::gram_lambda_max;
+use crate::loss::{check_product, grad_from_y_hat, loss_grad_y, mse_unchecked};
 use crate::optim::{AnyOptimizer, Optimizer, OptimizerState};
 use crate::real::Real;
 use crate::rng::TorchRng;
@@ -80,6 +82,11 @@ enum Start<T> {
 
 /// A whole run of the original loop: gradient descent on `mean((X·M − target)²)` over X.
 ///
+/// M may be any m×n matrix A; X is then n×m, and the run looks for a left inverse
+/// (`X·A ≈ Iₙ`) or a right one (`A·X ≈ Iₘ`, loss `mean((A·X − target)²)`), see
+/// [`side`](Self::side). Where none exists it descends to the least-squares floor
+/// ([`loss_floor`](crate::loss_floor)).
+///
 /// Defaults are the lesson's: target the identity, `lr` = [`lesson_lr`], 100 steps, a snapshot
 /// every 20 steps, X starting at zero unless [`seed`](Self::seed) or [`start`](Self::start) says otherwise.
 /// [`run`](Self::run) validates every parameter once, before the first step.
@@ -97,6 +104,7 @@ enum Start<T> {
 #[derive(Clone, Debug)]
 pub struct InverseDescent<T: Real> {
     m: Array2<T>,
+    side: Option<Side>,
     target: Option<Array2<T>>,
     start: Start<T>,
     lr: LearningRate,
@@ -112,6 +120,7 @@ impl<T: Real> InverseDescent<T> {
     pub fn new(m: &ArrayRef2<T>) -> Self {
         InverseDescent {
             m: m.to_owned(),
+            side: None,
             target: None,
             start: Start::Zeros,
             lr: LearningRate::Constant(lesson_lr()),
@@ -130,6 +139,18 @@ impl<T: Real> InverseDescent<T> {
         self
     }
 
+    /// Which side X multiplies on (default [`Side::of`]: left when M has at least as many rows
+    /// as columns). The side with no solution is allowed: the run then stops at its floor.
+    pub fn side(mut self, side: Side) -> Self {
+        self.side = Some(side);
+        self
+    }
+
+    /// The side this run uses: the one given to [`side`](Self::side), or [`Side::of`] M.
+    pub fn chosen_side(&self) -> Side {
+        self.side.unwrap_or_else(|| Side::of(&self.m))
+    }
+
     /// What X·M should become (default: the identity).
     pub fn target(mut self, target: &ArrayRef2<T>) -> Self {
         self.target = Some(target.to_owned());
@@ -142,7 +163,13 @@ impl<T: Real> InverseDescent<T> {
         self
     }
 
-    /// Start from `torch.manual_seed(seed); torch.rand(n, n)`.
+    /// Start from X = 0, as the default does: the run from zeros ends at the pseudo-inverse.
+    pub fn zeros(mut self) -> Self {
+        self.start = Start::Zeros;
+        self
+    }
+
+    /// Start from `torch.manual_seed(seed); torch.rand(n, m)` for an m×n M.
     pub fn seed(mut self, seed: u64) -> Self {
         self.start = Start::Seed(seed);
         self
@@ -193,26 +220,30 @@ impl<T: Real> InverseDescent<T> {
         self
     }
 
-    /// The stability bound `N / λ_max(M·Mᵀ)` for this run's M.
+    /// The stability bound `k² / λ_max(MᵀM)` for this run's M and side
+    /// ([`side_bound`](crate::side_bound); for a square M, [`stability_bound`](crate::stability_bound)).
     ///
     /// # Errors
-    /// As [`stability_bound`].
+    /// [`GdlabError::Empty`] for an empty M.
     pub fn stability_bound(&self) -> Result<f64> {
-        stability_bound(&self.m)
+        side_bound(&self.m, self.chosen_side())
     }
 
     /// Every parameter checked, once: the plan of a run that can only end, never fail.
     fn checked(&self) -> Result<Checked<'_, T>> {
+        ensure_nonempty("M", self.m.shape())?;
+        let side = self.chosen_side();
         let bound = self.stability_bound()?;
-        let n = self.m.nrows();
-        let target = self.target.clone().unwrap_or_else(|| Array2::eye(n));
-        ensure_shape("the target (it must have M's shape)", self.m.dim(), target.shape())?;
+        let k = side.k(&self.m);
+        let target = self.target.clone().unwrap_or_else(|| Array2::eye(k));
+        ensure_shape("the target (it must be k×k, k = n on the left, m on the right)", (k, k), target.shape())?;
+        let x_shape = (self.m.ncols(), self.m.nrows());
         let x = match &self.start {
-            Start::Zeros => Array2::zeros((n, n)),
-            Start::Seed(s) => TorchRng::manual_seed(*s).rand((n, n)),
+            Start::Zeros => Array2::zeros(x_shape),
+            Start::Seed(s) => TorchRng::manual_seed(*s).rand(x_shape),
             Start::Matrix(x) => x.clone(),
         };
-        ensure_shape("the start X (it must have M's shape)", self.m.dim(), x.shape())?;
+        ensure_shape("the start X (it must be n×m for an m×n M)", x_shape, x.shape())?;
         if let Some(every) = self.record_every {
             ensure_param(every >= 1, "record_every", every as f64, "at least 1")?;
         }
@@ -235,6 +266,7 @@ impl<T: Real> InverseDescent<T> {
         self.optimizer.check()?;
         Ok(Checked {
             m: &self.m,
+            side,
             target,
             x,
             lrs,
@@ -249,8 +281,8 @@ impl<T: Real> InverseDescent<T> {
     /// Runs the descent; a run that diverges is an error.
     ///
     /// # Errors
-    /// Before the first step: [`GdlabError::ShapeMismatch`] for a non-square M or a target or
-    /// start of another shape, [`GdlabError::Empty`], [`GdlabError::InvalidLearningRate`],
+    /// Before the first step: [`GdlabError::ShapeMismatch`] for a target or start of
+    /// another shape (k×k and n×m for an m×n M), [`GdlabError::Empty`], [`GdlabError::InvalidLearningRate`],
     /// [`GdlabError::InvalidParameter`] for 0 steps, `record_every` 0 or a tolerance that is not a finite number ≥ 0.
     /// After the run: [`GdlabError::Diverged`], with the bound and the losses so far
     /// ([`trace`](Self::trace) returns such a run as a [`History`] instead).
@@ -279,6 +311,7 @@ impl<T: Real> InverseDescent<T> {
 /// A run whose parameters [`InverseDescent::checked`] accepted.
 struct Checked<'a, T: Real> {
     m: &'a Array2<T>,
+    side: Side,
     target: Array2<T>,
     x: Array2<T>,
     lrs: Vec<f64>,
@@ -291,14 +324,14 @@ struct Checked<'a, T: Real> {
 
 impl<T: Real> Checked<'_, T> {
     fn run(self, mut on_step: impl FnMut(usize, T)) -> History<T> {
-        let Checked { m, target, mut x, mut lrs, record_every, patience, tolerance, bound, optimizer } = self;
+        let Checked { m, side, target, mut x, mut lrs, record_every, patience, tolerance, bound, optimizer } = self;
         let mut state = OptimizerState::default();
         let mut losses: Vec<T> = Vec::with_capacity(lrs.len());
         let mut snapshots = Vec::new();
         let mut growing = 0;
         let mut stop = Stop::Finished;
         for (step, &lr) in lrs.iter().enumerate() {
-            let y_hat = x.dot(m);
+            let y_hat = side.product(m, &x);
             let loss = mse_unchecked(&target, &y_hat);
             growing = match losses.last() {
                 Some(&prev) if loss > prev => growing + 1,
@@ -320,7 +353,11 @@ impl<T: Real> Checked<'_, T> {
                 stop = Stop::Diverged { step, reason };
                 break;
             }
-            let grad = grad_from_y_hat(&y_hat, m, &target);
+            let grad = match side {
+                Side::Left => grad_from_y_hat(&y_hat, m, &target),
+                // MmBackward of A·X: Aᵀ·grad.
+                Side::Right => m.t().dot(&loss_grad_y(&y_hat, &target)),
+            };
             optimizer.step(&mut state, &mut x, &grad, lr);
             on_step(step, loss);
             if tolerance.is_some_and(|t| loss.as_f64() <= t) {
@@ -330,106 +367,5 @@ impl<T: Real> Checked<'_, T> {
         }
         lrs.truncate(losses.len());
         History { losses, snapshots, x, lrs, bound, stop }
-    }
-}
-
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stop {
-    /// Every step of the schedule ran.
-    Finished,
-    /// The loss reached the [`tolerance`](InverseDescent::tolerance) at this step, which was
-    /// still taken; the run stopped there.
-    Converged {
-        /// The first step whose loss was at most the tolerance.
-        step: usize,
-    },
-    /// The run was stopped at this step, before its update, because it diverged.
-    Diverged {
-        /// The step whose loss showed it.
-        step: usize,
-        /// What showed it.
-        reason: Divergence,
-    },
-}
-
-/// Why a run was called diverged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Divergence {
-    /// The loss became infinite or NaN.
-    NotFinite,
-    /// The loss grew this many steps in a row and exceeded the first loss.
-    Growing {
-        /// How many steps in a row it grew.
-        steps: usize,
-    },
-}
-
-/// X·M − target at one recorded step, before that step's update.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Snapshot<T> {
-    /// The step (0-based), like the original's `t`.
-    pub step: usize,
-    /// The loss at this step, before the update.
-    pub loss: T,
-    /// The difference matrix `X·M − target`, the original's `Diff`.
-    pub diff: Array2<T>,
-}
-
-/// What a run of [`InverseDescent`] leaves: the loss at every step, the snapshots, the last
-/// X and how the run ended.
-#[derive(Clone, Debug, PartialEq)]
-pub struct History<T> {
-    /// The loss at every step, before that step's update.
-    pub losses: Vec<T>,
-    /// A snapshot at every `record_every`-th step.
-    pub snapshots: Vec<Snapshot<T>>,
-    /// X after the last update.
-    pub x: Array2<T>,
-    /// The learning rate of each step that ran.
-    pub lrs: Vec<f64>,
-    /// The stability bound `N / λ_max(M·Mᵀ)` of the run's M.
-    pub bound: f64,
-    /// How the run ended.
-    pub stop: Stop,
-}
-
-impl<T: Real> History<T> {
-    /// The loss at the last step.
-    pub fn final_loss(&self) -> T {
-        *self.losses.last().expect("a run has at least one step")
-    }
-
-    /// The step at which the loss reached the tolerance, if it did.
-    pub fn converged_at(&self) -> Option<usize> {
-        match self.stop {
-            Stop::Converged { step } => Some(step),
-            _ => None,
-        }
-    }
-
-    /// The step at which the run was stopped for diverging, if it was.
-    pub fn diverged_at(&self) -> Option<usize> {
-        match self.stop {
-            Stop::Diverged { step, .. } => Some(step),
-            _ => None,
-        }
-    }
-
-    /// The run itself, or [`GdlabError::Diverged`] if it diverged: for `?`.
-    ///
-    /// # Errors
-    /// [`GdlabError::Diverged`], with the step, its loss and rate, the bound and every loss.
-    pub fn into_result(self) -> Result<Self> {
-        match self.stop {
-            Stop::Diverged { step, .. } => Err(GdlabError::Diverged {
-                step: Some(step),
-                loss: self.final_loss().as_f64(),
-                lr: self.lrs[step],
-                bound: self.bound,
-                losses: self.losses.iter().map(|l| l.as_f64()).collect(),
-            }),
-            _ => Ok(self),
-        }
     }
 }

@@ -64,7 +64,9 @@ mod convergence;
 mod descent;
 mod display;
 mod error;
+mod history;
 mod indicator;
+mod least_squares;
 mod linalg;
 mod loss;
 mod optim;
@@ -83,12 +85,14 @@ pub use convergence::{
     optimal_momentum, optimizer_race, predicted_rates, predicted_steps, race_frame, rate_comparison, seed_losses,
     with_condition_number,
 };
-pub use descent::{Divergence, History, InverseDescent, LearningRate, Snapshot, Stop, gradient_step, lesson_lr};
+pub use descent::{InverseDescent, LearningRate, gradient_step, lesson_lr};
 pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, show, show_decimals, show_scalar};
 pub use error::{GdlabError, Result, Shape};
+pub use history::{Divergence, History, Snapshot, Stop};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
-pub use linalg::{condition_number, inverse, stability_bound};
-pub use loss::{mse, mse_grad, try_mse, try_mse_grad};
+pub use least_squares::{Side, distance, fixed_part, loss_floor, predicted_limit, side_bound};
+pub use linalg::{condition_number, inverse, matrix_rank, pinv, stability_bound};
+pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
 pub use optim::{Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, Sgd};
 pub use plot::{
     Axes, ColourRange, Figure, MAX_PANELS, Report, bar_chart, beta_slider, conditioning_figure, count_heatmap,
@@ -106,14 +110,14 @@ pub mod prelude {
     #[doc(no_inline)]
     pub use crate::{
         Adam, AnyOptimizer, Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent,
-        LearningRate, Momentum, Optimizer, Result, Sgd, Snapshot, Stop, TorchRng, Tuning, bar_chart, beta_slider,
+        LearningRate, Momentum, Optimizer, Result, Sgd, Side, Snapshot, Stop, TorchRng, Tuning, bar_chart, beta_slider,
         condition_number, conditioning_figure, conditioning_frame, conditioning_study, cooccurrence, count_heatmap,
-        curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps, document_frequency, gradient_step,
-        hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_curve, loss_line, loss_lines,
-        losses_frame, lr_slider, lr_sweep, measured_rate, mse, mse_grad, optimal_gd_lr, optimal_momentum,
-        optimizer_race, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
-        seed_losses, show, show_decimals, show_scalar, stability_bound, sweep_figure, tuning_figure,
-        with_condition_number,
+        curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps, distance, document_frequency,
+        fixed_part, gradient_step, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_curve,
+        loss_floor, loss_line, loss_lines, losses_frame, lr_slider, lr_sweep, matrix_rank, measured_rate, mse,
+        mse_grad, mse_grad_right, optimal_gd_lr, optimal_momentum, optimizer_race, pinv, predicted_limit,
+        predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure, seed_losses, show,
+        show_decimals, show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure, with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

@@ -74,3 +74,56 @@ pub fn condition_number<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
     let sv = to_nalgebra(m).singular_values();
     Ok(sv.max() / sv.min())
 }
+
+/// torch.linalg's default cut for small singular values: `max(m, n)·ε·σ_max`, ε of `T`.
+fn rank_cut<T: Real>(shape: (usize, usize), sigma_max: f64) -> f64 {
+    shape.0.max(shape.1) as f64 * T::epsilon().as_f64() * sigma_max
+}
+
+/// The Moore–Penrose pseudo-inverse A⁺ of any m×n matrix, like `torch.linalg.pinv(A)`: singular
+/// values at most `max(m, n)·ε·σ_max` (torch's default `rtol`, ε of `T`) count as zero.
+///
+/// A⁺ is n×m. When A has full column rank it is a left inverse (A⁺·A = I); in general A⁺·b is
+/// the least-squares solution of A·x = b with the smallest norm.
+///
+/// # Errors
+/// [`GdlabError::Empty`] for an empty matrix.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let a = array![[1.0f64, 0.0], [0.0, 1.0], [0.0, 0.0]]; // 3×2, rank 2
+/// let p = pinv(&a)?;
+/// assert_eq!(p.dim(), (2, 3));
+/// assert!((p.dot(&a) - Array2::<f64>::eye(2)).iter().all(|d| d.abs() < 1e-15));
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
+pub fn pinv<T: Real>(a: &ArrayRef2<T>) -> Result<Array2<T>> {
+    ensure_nonempty("A", a.shape())?;
+    let svd = to_nalgebra(a).svd(true, true);
+    let cut = rank_cut::<T>(a.dim(), svd.singular_values.max());
+    let (u, vt) = (svd.u.as_ref().expect("u was asked for"), svd.v_t.as_ref().expect("vᵀ was asked for"));
+    // A⁺ = V·Σ⁺·Uᵀ, over the singular values above the cut.
+    let kept: Vec<usize> = (0..svd.singular_values.len()).filter(|&i| svd.singular_values[i] > cut).collect();
+    Ok(Array2::from_shape_fn((a.ncols(), a.nrows()), |(i, j)| {
+        let sum: f64 = kept.iter().map(|&k| vt[(k, i)] * u[(j, k)] / svd.singular_values[k]).sum();
+        T::from_f64_lossy(sum)
+    }))
+}
+
+/// The number of singular values above `max(m, n)·ε·σ_max`, like `torch.linalg.matrix_rank(A)`.
+///
+/// # Errors
+/// [`GdlabError::Empty`] for an empty matrix.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let a = array![[1.0f32, 1.0], [1.0, 1.0], [0.0, 0.0]]; // two equal columns
+/// assert_eq!(matrix_rank(&a)?, 1);
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
+pub fn matrix_rank<T: Real>(a: &ArrayRef2<T>) -> Result<usize> {
+    ensure_nonempty("A", a.shape())?;
+    let sv = to_nalgebra(a).singular_values();
+    let cut = rank_cut::<T>(a.dim(), sv.max());
+    Ok(sv.iter().filter(|&&s| s > cut).count())
+}

@@ -80,9 +80,26 @@ pub(crate) fn check_product<T: Real>(x: &ArrayRef2<T>, m: &ArrayRef2<T>, y: &Arr
     ensure_shape("the target Y (it must have the shape of X·M)", (x.nrows(), m.ncols()), y.shape())
 }
 
-pub(crate) fn grad_from_y_hat<T: Real>(y_hat: &ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>) -> Array2<T> {
+/// `d mse / dY_hat` in torch's order: `1/N` rounded first, then `2·(Y_hat − Y)` times it.
+pub(crate) fn loss_grad_y<T: Real>(y_hat: &ArrayRef2<T>, y_true: &ArrayRef2<T>) -> Array2<T> {
     let scale = T::one() / T::from_f64_lossy(y_hat.len() as f64);
     let two = T::from_f64_lossy(2.0);
-    let g_y = ndarray::Zip::from(y_hat).and(y_true).map_collect(|&h, &y| (two * (h - y)) * scale);
-    g_y.dot(&m.t())
+    ndarray::Zip::from(y_hat).and(y_true).map_collect(|&h, &y| (two * (h - y)) * scale)
+}
+
+pub(crate) fn grad_from_y_hat<T: Real>(y_hat: &ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>) -> Array2<T> {
+    loss_grad_y(y_hat, y_true).dot(&m.t())
+}
+
+/// `d mse(Y, A·X) / dX`, for the right inverse: `(2/N)·Aᵀ·(A·X − Y)`, in torch's order.
+///
+/// # Errors
+/// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) unless A is (a, k), X is (k, b)
+/// and Y is (a, b); [`GdlabError::Empty`](crate::GdlabError::Empty) for empty matrices.
+pub fn mse_grad_right<T: Real>(a: &ArrayRef2<T>, x: &ArrayRef2<T>, y_true: &ArrayRef2<T>) -> Result<Array2<T>> {
+    ensure_nonempty("A", a.shape())?;
+    ensure_nonempty("X", x.shape())?;
+    ensure_shape("X (its rows must equal A's columns)", (a.ncols(), x.ncols()), x.shape())?;
+    ensure_shape("the target Y (it must have the shape of A·X)", (a.nrows(), x.ncols()), y_true.shape())?;
+    Ok(a.t().dot(&loss_grad_y(&a.dot(x), y_true)))
 }

@@ -22,8 +22,9 @@ use plotly::{Bar, HeatMap, Plot, Scatter, Traces};
 use polars::prelude::{Column, DataFrame, DataType};
 
 use crate::convergence::{ConditioningCase, RaceResult, RateComparison, SweepPoint, Tuning};
-use crate::descent::{History, InverseDescent, Snapshot};
+use crate::descent::InverseDescent;
 use crate::error::{GdlabError, Result, write_file};
+use crate::history::{History, Snapshot};
 use crate::optim::Momentum;
 use crate::real::Real;
 

@@ -8,14 +8,22 @@ fn m1234() -> Array2<f32> {
 }
 
 #[test]
-fn non_square_m_is_a_shape_mismatch_naming_both_shapes() {
+fn non_square_m_has_no_inverse_a_shape_mismatch_naming_both_shapes() {
     let m = Array2::<f32>::ones((2, 3));
-    let err = InverseDescent::new(&m).run().unwrap_err();
+    let err = inverse(&m).unwrap_err();
     assert!(matches!(err, GdlabError::ShapeMismatch { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("square") && msg.contains("(2, 2)") && msg.contains("(2, 3)"), "{msg}");
-    assert!(matches!(inverse(&m), Err(GdlabError::ShapeMismatch { .. })));
     assert!(matches!(stability_bound(&m), Err(GdlabError::ShapeMismatch { .. })));
+    // Descent takes it (a right inverse), but its start must be n×m.
+    let err = InverseDescent::new(&m).start(&Array2::zeros((2, 3))).run().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch for the start X (it must be n×m for an m×n M): expected (3, 2), got (2, 3)"
+    );
+    let err = InverseDescent::new(&m).side(Side::Left).target(&Array2::eye(2)).run().unwrap_err();
+    assert!(err.to_string().contains("expected (3, 3), got (2, 2)"), "{err}");
+    assert!(matches!(InverseDescent::new(&Array2::<f32>::zeros((0, 3))).run(), Err(GdlabError::Empty { .. })));
 }
 
 #[test]
