@@ -3,6 +3,8 @@
 //! ```text
 //! gdlab descend --seed 314 --diag 1,2,3,4 --steps 100 --every 20
 //! gdlab descend --matrix m.csv --f64 --json --html report.html
+//! gdlab descend --matrix indicator.csv --side right --start zeros --json
+//! gdlab pinv --matrix indicator.csv --json
 //! gdlab indicator --seed 123 --docs 17 --words 3 --p 0.2
 //! gdlab rand --seed 314 --shape 4,4 --f64 --json
 //! ```
@@ -32,6 +34,8 @@ struct Cli {
 enum Command {
     /// Gradient descent towards the inverse of M, printed as the notebook's loop prints it.
     Descend(DescendArgs),
+    /// The pseudo-inverse A⁺ and the rank of a matrix, as `torch.linalg.pinv` and `matrix_rank`.
+    Pinv(PinvArgs),
     /// A random indicator matrix, `(torch.rand(docs, words) < p).int()`.
     Indicator(IndicatorArgs),
     /// `torch.manual_seed(seed); torch.rand(rows, cols)`.
@@ -52,9 +56,16 @@ struct DescendArgs {
         conflicts_with = "matrix"
     )]
     diag: Vec<f64>,
-    /// M from a CSV file: one row per line, no header.
+    /// M from a CSV file: one row per line, no header; any m×n shape.
     #[arg(long, value_name = "FILE.csv")]
     matrix: Option<PathBuf>,
+    /// Which inverse to look for: left (X·M ≈ I) or right (M·X ≈ I); default left when M has at
+    /// least as many rows as columns.
+    #[arg(long, value_enum)]
+    side: Option<SideName>,
+    /// Where X starts: `torch.manual_seed(seed); torch.rand(n, m)`, or zeros.
+    #[arg(long, value_enum, default_value_t = StartName::Rand)]
+    start: StartName,
     /// Learning rate (default: the lesson's ln(10^0.2)).
     #[arg(long, default_value_t = lesson_lr(), allow_hyphen_values = true)]
     lr: f64,
@@ -88,6 +99,37 @@ struct DescendArgs {
     /// Adam's ε (default 1e-8).
     #[arg(long, value_name = "E", allow_hyphen_values = true)]
     eps: Option<f64>,
+}
+
+/// `--side`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum SideName {
+    /// X·M ≈ I.
+    Left,
+    /// M·X ≈ I.
+    Right,
+}
+
+/// `--start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum StartName {
+    /// `torch.rand(n, m)` after `torch.manual_seed(seed)`.
+    Rand,
+    /// All zeros: the run then ends at the pseudo-inverse.
+    Zeros,
+}
+
+#[derive(Args)]
+struct PinvArgs {
+    /// The matrix, from a CSV file: one row per line, no header.
+    #[arg(long, value_name = "FILE.csv")]
+    matrix: PathBuf,
+    /// Compute in float64 instead of float32.
+    #[arg(long)]
+    f64: bool,
+    /// Print JSON (`"pinv"`, `"rank"`) instead of the matrix.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The update rules `--optimizer` names.
@@ -207,6 +249,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Descend(args) => descend(&args),
+        Command::Pinv(args) => pinv_command(&args),
         Command::Indicator(args) => indicator(&args),
         Command::Rand(args) => rand(&args),
     };
@@ -226,7 +269,7 @@ fn rows<T: Copy>(a: &ArrayRef2<T>, f: impl Fn(T) -> Value) -> Value {
     Value::Array(a.rows().into_iter().map(|r| Value::Array(r.iter().map(|&v| f(v)).collect())).collect())
 }
 
-/// A square matrix from CSV: one row per line, numbers only, no header; `#` starts a comment.
+/// A matrix from CSV: one row per line, numbers only, no header; `#` starts a comment.
 fn read_matrix(path: &Path) -> Result<Array2<f64>, Failure> {
     let name = path.display();
     let mut reader = csv::ReaderBuilder::new()
@@ -248,7 +291,7 @@ fn read_matrix(path: &Path) -> Result<Array2<f64>, Failure> {
         }
     }
     if values.is_empty() {
-        return Err(bad_input(format!("{name}: no numbers: expected a square matrix, one row per line")));
+        return Err(bad_input(format!("{name}: no numbers: expected a matrix, one row of numbers per line")));
     }
     Array2::from_shape_vec((values.len() / width, width), values).map_err(|e| bad_input(format!("{name}: {e}")))
 }
@@ -262,16 +305,18 @@ fn descend(args: &DescendArgs) -> Result<String, Failure> {
 }
 
 fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Failure> {
-    // Gradient descent still runs on a singular M, towards a least-squares answer; the lesson
-    // is about inverses, so say so up front.
-    inverse(m)?;
     let (optimizer, optimizer_json) = args.optimizer()?;
-    let descent = InverseDescent::new(m)
-        .seed(args.seed)
-        .lr(args.lr)
-        .steps(args.steps)
-        .record_every(args.every)
-        .optimizer(optimizer);
+    let side = match args.side {
+        Some(SideName::Left) => Side::Left,
+        Some(SideName::Right) => Side::Right,
+        None => Side::of(m),
+    };
+    let descent = InverseDescent::new(m).side(side);
+    let descent = match args.start {
+        StartName::Rand => descent.seed(args.seed),
+        StartName::Zeros => descent.zeros(),
+    };
+    let descent = descent.lr(args.lr).steps(args.steps).record_every(args.every).optimizer(optimizer);
     let bar = progress_bar(args.steps, m.nrows());
     let history = descent.trace_with(|step, _| {
         if step % 64 == 0 {
@@ -296,6 +341,11 @@ fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Fail
             "steps": args.steps,
             "every": args.every,
             "bound": history.bound,
+            "side": side.name(),
+            "start": if args.start == StartName::Rand { "rand" } else { "zeros" },
+            "rank": matrix_rank(m)?,
+            "floor": loss_floor(m, side)?,
+            "pinv_distance": distance(&history.x, &pinv(m)?)?,
             "m": rows(m, num),
             "losses": history.losses.iter().map(|l| l.as_f64()).collect::<Vec<_>>(),
             "snapshots": snapshots,
@@ -339,8 +389,8 @@ fn write_report<T: Real>(
     let report = Report::new("gdlab descend")
         .text(&format!(
             "M is {}×{} ({}), seed {}, lr {}, {} steps; the stability bound N/λ_max is {:.6}. Final loss {:e}.",
-            history.x.nrows(),
             history.x.ncols(),
+            history.x.nrows(),
             T::DTYPE,
             args.seed,
             args.lr,
@@ -357,6 +407,22 @@ fn write_report<T: Real>(
     report.write_html(path)?;
     eprintln!("wrote {}", path.display());
     Ok(())
+}
+
+fn pinv_command(args: &PinvArgs) -> Result<String, Failure> {
+    let a = read_matrix(&args.matrix)?;
+    if args.f64 { pinv_as::<f64>(args, &a) } else { pinv_as::<f32>(args, &a.mapv(|v| v as f32)) }
+}
+
+fn pinv_as<T: Real>(args: &PinvArgs, a: &Array2<T>) -> Result<String, Failure> {
+    let (p, rank) = (pinv(a)?, matrix_rank(a)?);
+    Ok(if args.json {
+        let doc = json!({"dtype": T::DTYPE, "shape": [a.nrows(), a.ncols()], "rank": rank,
+                         "pinv": rows(&p, |v: T| json!(v.as_f64()))});
+        format!("{doc:#}\n")
+    } else {
+        format!("rank {rank}\n{}\n", show(&p))
+    })
 }
 
 fn indicator(args: &IndicatorArgs) -> Result<String, Failure> {

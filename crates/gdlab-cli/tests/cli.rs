@@ -158,12 +158,17 @@ fn bad_arguments_end_with_one_line_and_exit_code_2() {
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
     };
-    let singular = file("singular.csv", "1,2\n2,4\n");
+    let empty = file("empty.csv", "# nothing here\n");
     let wide = file("wide.csv", "1,2,3\n4,5,6\n");
     let words = file("words.csv", "1,2\n3,x\n");
     let ragged = file("ragged.csv", "1,2\n3\n");
-    fails_with(&["descend", "--matrix", &singular], 2, "singular");
-    fails_with(&["descend", "--matrix", &wide], 2, "expected (2, 2), got (2, 3)");
+    for command in ["descend", "pinv"] {
+        fails_with(&[command, "--matrix", &empty], 2, "no numbers: expected a matrix");
+        fails_with(&[command, "--matrix", &words], 2, "row 2, column 2: \"x\" is not a finite number");
+        fails_with(&[command, "--matrix", &ragged], 2, "malformed CSV");
+    }
+    fails_with(&["descend", "--matrix", &wide, "--side", "up"], 2, "invalid value 'up' for '--side");
+    fails_with(&["descend", "--matrix", &wide, "--start", "ones"], 2, "invalid value 'ones' for '--start");
     fails_with(&["descend", "--matrix", &words], 2, "row 2, column 2: \"x\" is not a finite number");
     fails_with(&["descend", "--matrix", &ragged], 2, "malformed CSV");
     fails_with(&["descend", "--matrix", "/no/such/file.csv"], 2, "cannot read");
@@ -247,4 +252,80 @@ fn bad_optimizer_values_end_with_one_line_and_exit_code_2() {
     fails_with(&["descend", "--optimizer", "adam", "--beta1", "1.5"], 2, "invalid beta1 = 1.5");
     fails_with(&["descend", "--beta2", "0.9"], 2, "--beta2 goes with --optimizer adam");
     fails_with(&["descend", "--optimizer", "rmsprop"], 2, "rmsprop");
+}
+
+/// The fixture's A as a CSV file.
+fn csv_of(case: &Value, dir: &std::path::Path) -> String {
+    let lines: Vec<String> = case["a"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap().to_string()).join(","))
+        .collect();
+    let path = dir.join(format!("{}.csv", case["name"].as_str().unwrap()));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn descend_takes_a_non_square_matrix_on_either_side_with_torchs_numbers() {
+    // torch.manual_seed(123); A = (torch.rand(size=[17, 3]) < 0.2).float()
+    // torch.manual_seed(314); X = torch.nn.Parameter(torch.rand(size=[3, 17]))   # or torch.zeros(3, 17)
+    // loss = ((torch.eye(3) - X @ A) ** 2).mean()       # right: ((torch.eye(17) - A @ X) ** 2).mean()
+    let dir = std::env::temp_dir().join(format!("gdlab-cli-sides-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fx = fixtures();
+    for case in fx["sides"].as_array().unwrap().iter().filter(|c| c["dtype"] == "float32") {
+        let (lr, steps) = (case["lr"].to_string(), case["steps"].to_string());
+        let csv = csv_of(case, &dir);
+        let side = case["side"].as_str().unwrap();
+        let start = case["start"].as_str().unwrap();
+        let args = ["descend", "--matrix", &csv, "--side", side, "--start", start, "--lr", &lr, "--steps", &steps];
+        let got = json_of(&[&args[..], &["--every", "50", "--json"]].concat());
+        let name = case["name"].as_str().unwrap();
+        assert_eq!(got["side"], side);
+        assert_eq!(got["start"], start);
+        assert_eq!(got["rank"], 3, "{name}");
+        let k = if side == "left" { got["x"].as_array().unwrap().len() } else { 17 } as f64;
+        assert_eq!(got["floor"].as_f64().unwrap(), (k - 3.0) / (k * k), "{name}");
+        // A 0/1 product adds subsets in another order than torch's BLAS: equal to 1e-5.
+        let near = |g: f64, w: f64, scale: f64| (g - w).abs() <= 1e-5 * w.abs().max(scale);
+        for (g, w) in flat(&got["losses"]).iter().zip_eq(flat(&case["losses"])) {
+            assert!(near(*g, w, 1e-12), "{name}: loss {g} vs torch {w}");
+        }
+        for (g, w) in flat(&got["x"]).iter().zip_eq(flat(&case["final_x"])) {
+            assert!(near(*g, w, 1.0), "{name}: x {g} vs torch {w}");
+        }
+        let pinv_distance = got["pinv_distance"].as_f64().unwrap();
+        match name {
+            "left_zeros" => assert!(pinv_distance < 1e-5, "{pinv_distance}"),
+            "left_rand" => assert!((pinv_distance - 2.96).abs() < 0.005, "{pinv_distance}"),
+            _ => {}
+        }
+    }
+    // Without --side, a tall A is the left case.
+    let csv = csv_of(&fx["sides"][0], &dir);
+    assert_eq!(json_of(&["descend", "--matrix", &csv, "--lr", "1", "--steps", "5", "--json"])["side"], "left");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn pinv_prints_torch_linalg_pinv_and_the_rank() {
+    // torch.linalg.pinv(A); torch.linalg.matrix_rank(A)
+    let dir = std::env::temp_dir().join(format!("gdlab-cli-pinv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fx = fixtures();
+    for case in fx["pinv"].as_array().unwrap() {
+        let csv = csv_of(case, &dir);
+        let got = json_of(&["pinv", "--matrix", &csv, "--json"]);
+        assert_eq!(got["rank"], case["rank"]);
+        let want = flat(&case["pinv"]);
+        let scale = want.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+        for (g, w) in flat(&got["pinv"]).iter().zip_eq(&want) {
+            assert!((g - w).abs() <= 1e-5 * scale, "{}: {g} vs torch {w}", case["name"]);
+        }
+        let text = String::from_utf8(gdlab(&["pinv", "--matrix", &csv]).stdout).unwrap();
+        assert!(text.starts_with(&format!("rank {}\n[[", case["rank"])), "{text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
