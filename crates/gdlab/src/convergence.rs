@@ -258,7 +258,7 @@ pub struct ConditioningCase {
     /// The 2-norm condition number.
     pub condition: f64,
     /// The learning rate used: half the stability bound, which clears the stiffest direction
-    /// in one step and leaves the slowest at `1 − λ_min/λ_max = 1 − 1/κ²` per step.
+    /// in one step and leaves the slowest at `1 − λ_min/λ_max = 1 − 1/cond(M)²` per step.
     pub lr: f64,
     /// Steps until the loss first reached the tolerance, if it did within the cap.
     pub steps: Option<usize>,

@@ -229,6 +229,14 @@ impl<T: Real> InverseDescent<T> {
         side_bound(&self.m, self.chosen_side())
     }
 
+    /// The learning rate, when it is one number for every step.
+    pub(crate) fn constant_lr(&self) -> Option<f64> {
+        match self.lr {
+            LearningRate::Constant(lr) => Some(lr),
+            LearningRate::Schedule(_) => None,
+        }
+    }
+
     /// Every parameter checked, once: the plan of a run that can only end, never fail.
     fn checked(&self) -> Result<Checked<'_, T>> {
         ensure_nonempty("M", self.m.shape())?;

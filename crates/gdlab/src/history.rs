@@ -10,7 +10,7 @@ use crate::real::Real;
 pub enum Stop {
     /// Every step of the schedule ran.
     Finished,
-    /// The loss reached the [`tolerance`](InverseDescent::tolerance) at this step, which was
+    /// The loss reached the [`tolerance`](crate::InverseDescent::tolerance) at this step, which was
     /// still taken; the run stopped there.
     Converged {
         /// The first step whose loss was at most the tolerance.
@@ -48,7 +48,7 @@ pub struct Snapshot<T> {
     pub diff: Array2<T>,
 }
 
-/// What a run of [`InverseDescent`] leaves: the loss at every step, the snapshots, the last
+/// What a run of [`InverseDescent`](crate::InverseDescent) leaves: the loss at every step, the snapshots, the last
 /// X and how the run ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct History<T> {

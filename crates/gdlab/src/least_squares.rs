@@ -8,7 +8,7 @@
 use ndarray::{Array2, ArrayRef2};
 
 use crate::error::{Result, ensure_nonempty, ensure_shape};
-use crate::linalg::{gram_lambda_max, matrix_rank, pinv};
+use crate::linalg::{gram_lambda_max, matrix_rank, pinv, to_nalgebra};
 use crate::real::Real;
 
 /// Which side of A the unknown X multiplies on.
@@ -131,4 +131,18 @@ pub fn predicted_limit<T: Real>(a: &ArrayRef2<T>, x0: &ArrayRef2<T>, side: Side)
 pub fn distance<T: Real>(x: &ArrayRef2<T>, y: &ArrayRef2<T>) -> Result<f64> {
     ensure_shape("the second matrix (it must match the first)", x.dim(), y.shape())?;
     Ok(x.iter().zip(y.iter()).map(|(&a, &b)| (a.as_f64() - b.as_f64()).powi(2)).sum::<f64>().sqrt())
+}
+
+/// The eigenvalues of AᵀA, smallest first. Each sets how fast one direction of the error moves:
+/// on the left it shrinks by `1 − 2·lr·λ/n²` per step, so the smallest non-zero λ sets the pace
+/// and the largest the [`side_bound`].
+///
+/// # Errors
+/// [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty A.
+pub fn gram_eigenvalues<T: Real>(a: &ArrayRef2<T>) -> Result<Vec<f64>> {
+    ensure_nonempty("A", a.shape())?;
+    let a = to_nalgebra(a);
+    let mut ev: Vec<f64> = (a.transpose() * &a).symmetric_eigenvalues().iter().copied().collect();
+    ev.sort_by(f64::total_cmp);
+    Ok(ev)
 }

@@ -90,14 +90,14 @@ pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, show, show_decima
 pub use error::{GdlabError, Result, Shape};
 pub use history::{Divergence, History, Snapshot, Stop};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
-pub use least_squares::{Side, distance, fixed_part, loss_floor, predicted_limit, side_bound};
+pub use least_squares::{Side, distance, fixed_part, gram_eigenvalues, loss_floor, predicted_limit, side_bound};
 pub use linalg::{condition_number, inverse, matrix_rank, pinv, stability_bound};
 pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
 pub use optim::{Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, Sgd};
 pub use plot::{
     Axes, ColourRange, Figure, MAX_PANELS, Report, bar_chart, beta_slider, conditioning_figure, count_heatmap,
     diff_animation, diff_heatmap, diff_heatmaps, line_chart, loss_curve, loss_line, loss_lines, losses_frame,
-    lr_slider, plotly_js, race_figure, rate_figure, resend_plotly_js, sweep_figure, tuning_figure,
+    lr_slider, matrix_heatmaps, plotly_js, race_figure, rate_figure, resend_plotly_js, sweep_figure, tuning_figure,
 };
 pub use real::Real;
 pub use rng::{TorchRng, TorchUniform};
@@ -113,11 +113,12 @@ pub mod prelude {
         LearningRate, Momentum, Optimizer, Result, Sgd, Side, Snapshot, Stop, TorchRng, Tuning, bar_chart, beta_slider,
         condition_number, conditioning_figure, conditioning_frame, conditioning_study, cooccurrence, count_heatmap,
         curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps, distance, document_frequency,
-        fixed_part, gradient_step, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_curve,
-        loss_floor, loss_line, loss_lines, losses_frame, lr_slider, lr_sweep, matrix_rank, measured_rate, mse,
-        mse_grad, mse_grad_right, optimal_gd_lr, optimal_momentum, optimizer_race, pinv, predicted_limit,
-        predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure, seed_losses, show,
-        show_decimals, show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure, with_condition_number,
+        fixed_part, gradient_step, gram_eigenvalues, hilbert, indicator_matrix, inverse, lesson_lr, line_chart,
+        log_space, loss_curve, loss_floor, loss_line, loss_lines, losses_frame, lr_slider, lr_sweep, matrix_heatmaps,
+        matrix_rank, measured_rate, mse, mse_grad, mse_grad_right, optimal_gd_lr, optimal_momentum, optimizer_race,
+        pinv, predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
+        seed_losses, show, show_decimals, show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure,
+        with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

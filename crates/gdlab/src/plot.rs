@@ -232,6 +232,17 @@ fn diverging_heatmap(a: ArrayView2<'_, f64>, reach: f64, label: &str) -> Box<Hea
         .hover_template(format!("{label}row %{{y}}, col %{{x}}<br>%{{z:.4f}}<extra></extra>"))
 }
 
+/// A log axis labelled at decades only: plotly's own choice labels the 2s and 5s between them
+/// on short ranges, which clutters the axis. Long ranges get every k-th decade.
+fn log_axis(values: impl IntoIterator<Item = f64>) -> Axis {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::MAX, f64::MIN_POSITIVE), |(a, b), v| (a.min(v), b.max(v)));
+    let span = if lo <= hi { hi.log10() - lo.log10() } else { 1.0 };
+    Axis::new().type_(AxisType::Log).dtick((span / 10.0).ceil().max(1.0))
+}
+
 /// How the panels of [`diff_heatmaps`] (and the frames of [`diff_animation`]) pick their colours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColourRange {
@@ -257,9 +268,13 @@ fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)], range
         ColourRange::PerPanel => format!("{title} (each panel on its own colour range)"),
         ColourRange::Shared => format!("{title} (one colour range, {})", range_label(shared)),
     };
-    let mut layout = Layout::new().title(Title::with_text(title)).height(320);
+    // Wide matrices (a 3×17 X) read better stacked than squeezed side by side.
+    let stacked = panels.iter().all(|(_, a)| a.ncols() > 2 * a.nrows());
+    let height = if stacked { 120 + 160 * panels.len() } else { 320 };
+    let mut layout = Layout::new().title(Title::with_text(title)).height(height);
     if panels.len() > 1 {
-        layout = layout.grid(LayoutGrid::new().rows(1).columns(panels.len()).pattern(GridPattern::Independent));
+        let (r, c) = if stacked { (panels.len(), 1) } else { (1, panels.len()) };
+        layout = layout.grid(LayoutGrid::new().rows(r).columns(c).pattern(GridPattern::Independent));
     }
     for (k, (label, a)) in panels.iter().enumerate() {
         let i = k + 1;
@@ -283,7 +298,22 @@ fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)], range
         layout = axis_pair(layout, i, x, y);
     }
     plot.set_layout(layout);
-    Figure::new(plot, 340)
+    Figure::new(plot, height + 20)
+}
+
+/// Named matrices as heatmaps on one diverging colour range centred on 0, so that equal
+/// colours are equal values: e.g. what a run left beside what the theory predicts.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let a = array![[1.0f32, -2.0], [0.5, 0.0]];
+/// let figure = matrix_heatmaps(&[("a", &a), ("−a", &(-&a))], "a and −a");
+/// assert!(figure.to_json().contains("one colour range, ±2.00"));
+/// ```
+pub fn matrix_heatmaps<T: Real>(panels: &[(&str, &Array2<T>)], title: &str) -> Figure {
+    let values: Vec<_> = panels.iter().map(|(_, m)| m.mapv(Real::as_f64)).collect();
+    let named: Vec<_> = panels.iter().zip(&values).map(|((name, _), v)| (name.to_string(), v.view())).collect();
+    diverging_panels(title, &named, ColourRange::Shared)
 }
 
 /// A heatmap of a difference matrix: diverging colours centred on 0, a colour bar, rows
@@ -346,13 +376,14 @@ fn f64_column(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
 pub fn loss_line(df: &DataFrame, column: &str) -> Result<Figure> {
     let y = f64_column(df, column)?;
     let x = if df.column("step").is_ok() { f64_column(df, "step")? } else { (0..y.len()).map(|i| i as f64).collect() };
+    let y_values = y.clone();
     let mut plot = Plot::new();
     plot.add_trace(Scatter::new(x, y).mode(Mode::Lines).name(column));
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(format!("{column} (log scale)")))
             .x_axis(Axis::new().title(Title::with_text("step")))
-            .y_axis(Axis::new().type_(AxisType::Log).title(Title::with_text(column)))
+            .y_axis(log_axis(y_values).title(Title::with_text(column)))
             .height(400),
     );
     Ok(Figure::new(plot, 420))
@@ -401,11 +432,16 @@ fn titled_line_chart(x: &[f64], series: &[(&str, &[f64])], axes: Axes, title: &s
         plot.add_trace(Scatter::new(x.to_vec(), y.to_vec()).mode(Mode::LinesMarkers).name(*name));
     }
     let (x_type, y_type) = axes.types();
+    let axis = |kind: AxisType, values: Vec<f64>| match kind {
+        AxisType::Log => log_axis(values),
+        other => Axis::new().type_(other),
+    };
+    let y_values = series.iter().flat_map(|(_, y)| y.iter().copied()).collect();
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(title))
-            .x_axis(Axis::new().type_(x_type).title(Title::with_text(labels.0)))
-            .y_axis(Axis::new().type_(y_type).title(Title::with_text(labels.1)))
+            .x_axis(axis(x_type, x.to_vec()).title(Title::with_text(labels.0)))
+            .y_axis(axis(y_type, y_values).title(Title::with_text(labels.1)))
             .height(400),
     );
     Figure::new(plot, 420)
@@ -445,15 +481,17 @@ pub fn count_heatmap(counts: &ArrayRef2<i32>, labels: &[String], title: &str) ->
 pub fn loss_lines(df: &DataFrame, title: &str) -> Result<Figure> {
     let x = f64_column(df, "step")?;
     let mut plot = Plot::new();
+    let mut all = Vec::new();
     for name in df.get_column_names().iter().filter(|n| n.as_str() != "step") {
         let y = f64_column(df, name.as_str())?;
+        all.extend_from_slice(&y);
         plot.add_trace(Scatter::new(x.clone(), y).mode(Mode::Lines).name(name.as_str()).opacity(0.7));
     }
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(title))
             .x_axis(Axis::new().title(Title::with_text("step")))
-            .y_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("loss")))
+            .y_axis(log_axis(all).title(Title::with_text("loss")))
             .height(440),
     );
     Ok(Figure::new(plot, 460))
@@ -494,8 +532,7 @@ pub fn rate_figure(cmp: &RateComparison) -> Figure {
             .title(Title::with_text("Each direction of the error shrinks at its own rate"))
             .x_axis(Axis::new().title(Title::with_text("step")))
             .y_axis(
-                Axis::new()
-                    .type_(AxisType::Log)
+                log_axis([lo.max(hi * 1e-12), hi])
                     .title(Title::with_text("‖(X·M − I)·v‖"))
                     .range(vec![lo.max(hi * 1e-12).log10() - 0.5, hi.log10() + 0.5]),
             )
@@ -542,8 +579,8 @@ pub fn sweep_figure(points: &[SweepPoint], bound: f64) -> Figure {
     plot.set_layout(
         Layout::new()
             .title(Title::with_text("Final loss against the learning rate"))
-            .x_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("learning rate")))
-            .y_axis(Axis::new().type_(AxisType::Log).title(Title::with_text("loss")))
+            .x_axis(log_axis(points.iter().map(|p| p.lr)).title(Title::with_text("learning rate")))
+            .y_axis(log_axis(points.iter().map(|p| p.final_loss)).title(Title::with_text("loss")))
             .shapes(vec![line])
             .annotations(vec![note])
             .height(440),
@@ -654,8 +691,8 @@ pub fn conditioning_figure(cases: &[ConditioningCase]) -> Figure {
         &x,
         &[("measured", &measured), ("predicted", &predicted)],
         Axes::LogLog,
-        "Steps to reach the tolerance against the condition number κ",
-        ("condition number κ", "steps"),
+        "Steps to reach the tolerance against the condition number of M",
+        ("cond(M) = σ_max/σ_min", "steps"),
     )
 }
 
@@ -720,7 +757,9 @@ fn knob_figure<T: Real>(
             .grid(LayoutGrid::new().rows(1).columns(2).pattern(GridPattern::Independent))
             .x_axis(Axis::new().title(Title::with_text("step")))
             .y_axis(
-                Axis::new().type_(AxisType::Log).title(Title::with_text("loss")).exponent_format(ExponentFormat::Power),
+                log_axis(runs.iter().flat_map(|r| r.history.losses.iter().map(|l| l.as_f64())))
+                    .title(Title::with_text("loss"))
+                    .exponent_format(ExponentFormat::Power),
             )
             .x_axis2(Axis::new().title(Title::with_text(heat_title)).dtick(1.0))
             .y_axis2(Axis::new().range(vec![rows as f64 - 0.5, -0.5]).dtick(1.0))
@@ -768,9 +807,21 @@ pub fn beta_slider<T: Real>(descent: &InverseDescent<T>, betas: &[f64], at_step:
             Ok(KnobRun { value: beta, history })
         })
         .collect::<Result<Vec<_>>>()?;
+    // Stable while lr·h < 2(1 + β) for the largest curvature h = 2λ_max/N = 2/bound.
+    let least = descent.constant_lr().map(|lr| lr / descent.stability_bound().unwrap_or(f64::INFINITY) - 1.0);
     Ok(knob_figure("β", &runs, at_step, |run| {
-        let final_loss = run.history.final_loss().as_f64();
-        format!("heavy-ball momentum, loss after {} steps {final_loss:.2e}", run.history.losses.len())
+        let outcome = if run.history.diverged_at().is_some() {
+            "diverges".to_string()
+        } else {
+            format!("loss after {} steps {:.2e}", run.history.losses.len(), run.history.final_loss().as_f64())
+        };
+        match least {
+            Some(b) if b > 0.0 => {
+                let side = if run.value > b { "above" } else { "below" };
+                format!("{side} the least stable β = lr/bound − 1 = {b:.3}: {outcome}")
+            }
+            _ => format!("heavy-ball momentum: {outcome}"),
+        }
     }))
 }
 
@@ -797,13 +848,12 @@ pub fn tuning_figure<T: Real>(runs: &[(&str, &History<T>, Tuning)], title: &str)
                 .line(Line::new().color(colour).dash(DashType::Dash)),
         );
     }
+    let all = runs.iter().flat_map(|(_, h, _)| h.losses.iter().map(|l| l.as_f64()));
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(title))
             .x_axis(Axis::new().title(Title::with_text("step")))
-            .y_axis(
-                Axis::new().type_(AxisType::Log).title(Title::with_text("loss")).exponent_format(ExponentFormat::Power),
-            )
+            .y_axis(log_axis(all).title(Title::with_text("loss")).exponent_format(ExponentFormat::Power))
             .height(440),
     );
     Figure::new(plot, 460)
