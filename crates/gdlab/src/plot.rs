@@ -274,7 +274,9 @@ fn diverging_panels(title: &str, panels: &[(String, ArrayView2<'_, f64>)], range
     let mut layout = Layout::new().title(Title::with_text(title)).height(height);
     if panels.len() > 1 {
         let (r, c) = if stacked { (panels.len(), 1) } else { (1, panels.len()) };
-        layout = layout.grid(LayoutGrid::new().rows(r).columns(c).pattern(GridPattern::Independent));
+        // Room under each stacked panel for its axis title.
+        let grid = LayoutGrid::new().rows(r).columns(c).pattern(GridPattern::Independent);
+        layout = layout.grid(if stacked { grid.y_gap(0.45) } else { grid });
     }
     for (k, (label, a)) in panels.iter().enumerate() {
         let i = k + 1;
