@@ -164,7 +164,7 @@ def test_loop_prints_the_original_difference_lines_char_for_char_and_its_losses(
 
 def test_the_loop_losses_are_torchs_bit_for_bit():
     """The loss line is drawn from the loop's own `losses`; its 100 values are torch's float32s."""
-    cell = cell_with(executed("01_matrix_inverse.ipynb"), "loss_line(&df")
+    cell = cell_with(executed("01_matrix_inverse.ipynb"), "frame_line(&df")
     (fig,) = [plotly_json(o) for o in cell.outputs if "data" in o and PLOTLY in o.data]
     got = fig["data"][0]["y"]
     want = FIXTURES["original_loop"]["losses"]
@@ -210,7 +210,7 @@ def test_each_code_cell_of_01_is_preceded_by_the_pytorch_it_stands_for():
         if cell.cell_type != "code" or i == 0:
             continue
         before = cells[i - 1]
-        shared_view = "ColourRange::Shared" in cell.source or "history.losses == losses" in cell.source
+        shared_view = "ColorRange::Shared" in cell.source or "history.losses == losses" in cell.source
         if shared_view:  # an addition of ours, introduced in prose
             continue
         assert before.cell_type == "markdown" and "```python" in before.source, f"cell {i} has no PyTorch quote"
@@ -225,13 +225,13 @@ def plotly_json(out):
 
 
 def test_per_panel_heatmaps_keep_step_80_readable():
-    cell = cell_with(executed("01_matrix_inverse.ipynb"), "diff_heatmaps(&snapshots, ColourRange::PerPanel)")
+    cell = cell_with(executed("01_matrix_inverse.ipynb"), "diff_heatmaps(&snapshots, ColorRange::PerPanel)")
     (fig,) = [plotly_json(o) for o in cell.outputs if "data" in o and PLOTLY in o.data]
     last = fig["data"][4]
     reach = max(abs(v) for row in last["z"] for v in row)
     assert 0 < reach < 0.05 and last["zmax"] == reach and last["zmin"] == -reach
     assert "step 80 · ±" in fig["layout"]["xaxis5"]["title"]["text"]
-    shared = cell_with(executed("01_matrix_inverse.ipynb"), "diff_heatmaps(&snapshots, ColourRange::Shared)")
+    shared = cell_with(executed("01_matrix_inverse.ipynb"), "diff_heatmaps(&snapshots, ColorRange::Shared)")
     (fig,) = [plotly_json(o) for o in shared.outputs if "data" in o and PLOTLY in o.data]
     assert len({t["zmax"] for t in fig["data"]}) == 1, "one range for all panels"
 
@@ -246,7 +246,7 @@ def plot_outputs(nb):
     return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "data" in o and PLOTLY in o.data]
 
 
-@pytest.mark.parametrize("snippet", ["ColourRange::PerPanel)", "ColourRange::Shared)", "loss_line(&df"])
+@pytest.mark.parametrize("snippet", ["ColorRange::PerPanel)", "ColorRange::Shared)", "frame_line(&df"])
 def test_heatmaps_and_loss_line_carry_plotly_json_and_offline_html(snippet):
     cell = cell_with(executed("01_matrix_inverse.ipynb"), snippet)
     shown = [o for o in cell.outputs if "data" in o and PLOTLY in o.data]

@@ -19,14 +19,14 @@ def printed(name, snippet):
 
 
 def test_01_the_numbers_shrink_about_300_fold():
-    text = printed("01_matrix_inverse.ipynb", "diff_heatmaps(&snapshots, ColourRange::PerPanel)")
+    text = printed("01_matrix_inverse.ipynb", "diff_heatmaps(&snapshots, ColorRange::PerPanel)")
     fold = float(re.search(r": (\d+)-fold", text).group(1))
     said = float(re.search(r"about (\d+)-fold", prose("01_matrix_inverse.ipynb", "-fold from step 0")).group(1))
     assert abs(fold - said) / said < 0.1, f"printed {fold}, the prose says about {said}"
 
 
 def test_01_the_loss_line_bends_from_0_21_to_0_888():
-    text = printed("01_matrix_inverse.ipynb", 'loss_line(&df, "losses")?')
+    text = printed("01_matrix_inverse.ipynb", 'frame_line(&df, "losses")?')
     first, later = re.search(r"step 1 to step 0: ([\d.]+); step 21 to step 20: ([\d.]+)", text).groups()
     said = prose("01_matrix_inverse.ipynb", "it bends")
     assert f"from {first} at the first step to {later}" in said, (first, later)
@@ -47,7 +47,7 @@ def test_04_the_least_stable_beta_and_the_diverging_slider_values():
     said = prose(nb, "## Drag the momentum")
     words = {"5": "five", "6": "six", "7": "seven"}
     assert f"= {least}" in said and f"the first {words[unstable]} values" in said, (least, unstable)
-    assert "1.28" in said and "lr = 1.2800" in printed(nb, "let hb = optimal_momentum(")
+    assert "1.28" in said and "lr = 1.2800" in printed(nb, "let hb = heavy_ball_tuning(")
     assert f"β must exceed {least}" in prose(nb, "Note the heavy ball's learning rate")
 
 

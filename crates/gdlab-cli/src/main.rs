@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use gdlab::ndarray::ArrayRef2;
 use gdlab::prelude::*;
-use gdlab::{AnyOptimizer, Real, Report};
+use gdlab::{AnyOptimizer, Real, Report, TorchElement};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -399,11 +399,11 @@ fn write_report<T: Real>(
             history.final_loss().as_f64()
         ))
         .heading("X·M − I every few steps")
-        .figure(diff_heatmaps(&history.snapshots, ColourRange::PerPanel))
+        .figure(diff_heatmaps(&history.snapshots, ColorRange::PerPanel))
         .heading("Loss")
-        .figure(loss_line(&losses_frame(&history.losses), "losses")?)
+        .figure(frame_line(&losses_frame(&history.losses), "losses")?)
         .heading("Watching it learn")
-        .figure(diff_animation(&animated.snapshots, ColourRange::PerPanel));
+        .figure(diff_animation(&animated.snapshots, ColorRange::PerPanel));
     report.write_html(path)?;
     eprintln!("wrote {}", path.display());
     Ok(())
@@ -414,7 +414,7 @@ fn pinv_command(args: &PinvArgs) -> Result<String, Failure> {
     if args.f64 { pinv_as::<f64>(args, &a) } else { pinv_as::<f32>(args, &a.mapv(|v| v as f32)) }
 }
 
-fn pinv_as<T: Real>(args: &PinvArgs, a: &Array2<T>) -> Result<String, Failure> {
+fn pinv_as<T: Real + TorchElement>(args: &PinvArgs, a: &Array2<T>) -> Result<String, Failure> {
     let (p, rank) = (pinv(a)?, matrix_rank(a)?);
     Ok(if args.json {
         let doc = json!({"dtype": T::DTYPE, "shape": [a.nrows(), a.ncols()], "rank": rank,
@@ -448,7 +448,7 @@ fn rand(args: &RandArgs) -> Result<String, Failure> {
     Ok(if args.f64 { rand_as::<f64>(&mut rng, (r, c), args) } else { rand_as::<f32>(&mut rng, (r, c), args) })
 }
 
-fn rand_as<T: Real>(rng: &mut TorchRng, shape: (usize, usize), args: &RandArgs) -> String {
+fn rand_as<T: Real + TorchElement>(rng: &mut TorchRng, shape: (usize, usize), args: &RandArgs) -> String {
     let a: Array2<T> = rng.rand(shape);
     if args.json {
         let doc = json!({"seed": args.seed, "dtype": T::DTYPE, "shape": [shape.0, shape.1],

@@ -17,7 +17,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use ndarray::{Array2, array};
 
-use crate::convergence::{optimal_gd_lr, optimal_momentum, predicted_rates, with_condition_number};
+use crate::convergence::{gd_tuning, heavy_ball_tuning, predicted_rates, with_condition_number};
 use crate::descent::{InverseDescent, gradient_step, lesson_lr};
 use crate::display::{EvcxrShow, send_plain};
 use crate::error::Result;
@@ -281,9 +281,7 @@ pub fn ex_03_4(answer: &f64) -> Verdict {
 /// Exercise 4.1: plain descent's best per-step rate for `with_condition_number(4, 10.0, seed)`.
 pub fn ex_04_1(answer: &f64, seed: u64) -> Verdict {
     let hint = "the best constant rate gives (κ − 1)/(κ + 1), with κ the curvature condition of MᵀM";
-    Verdict::judge("4.1", hint, || {
-        Ok(close(*answer, optimal_gd_lr(&with_condition_number(4, 10.0, seed)?)?.rate, 1e-6))
-    })
+    Verdict::judge("4.1", hint, || Ok(close(*answer, gd_tuning(&with_condition_number(4, 10.0, seed)?)?.rate, 1e-6)))
 }
 
 /// Exercise 4.2: Polyak's heavy-ball `(lr, β)` for `with_condition_number(4, 10.0, seed)`,
@@ -292,7 +290,7 @@ pub fn ex_04_2(answer: &(f64, f64), seed: u64) -> Verdict {
     let hint = "Polyak's tuning, as the notebook computes it for diag(1, 2, 3, 4), with the λ_min and λ_max \
                 of this matrix";
     Verdict::judge("4.2", hint, || {
-        let best = optimal_momentum(&with_condition_number(4, 10.0, seed)?)?;
+        let best = heavy_ball_tuning(&with_condition_number(4, 10.0, seed)?)?;
         Ok(close(answer.0, best.lr, 1e-3) && close(answer.1, best.beta, 1e-3))
     })
 }
@@ -303,7 +301,7 @@ pub fn ex_04_3(answer: &usize, seed: u64) -> Verdict {
     let hint = "run InverseDescent on the float64 M with Momentum::heavy_ball(β) at Polyak's lr and .tolerance(1e-10)";
     Verdict::judge("4.3", hint, || {
         let m = lesson_m64();
-        let best = optimal_momentum(&m)?;
+        let best = heavy_ball_tuning(&m)?;
         let run = InverseDescent::new(&m).seed(seed).steps(5000).lr(best.lr).tolerance(1e-10).no_snapshots();
         let want = run.optimizer(Momentum::heavy_ball(best.beta)).trace()?.converged_at();
         Ok(want.is_some_and(|w| answer.abs_diff(w) <= 1))

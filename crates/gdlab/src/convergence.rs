@@ -8,13 +8,11 @@
 
 use nalgebra::DMatrix;
 use ndarray::{Array2, ArrayRef2};
-use polars::prelude::{Column, DataFrame};
 
 use crate::descent::InverseDescent;
 use crate::error::{GdlabError, Result, ensure_param, ensure_shape};
 use crate::history::History;
 use crate::linalg::{condition_number, ensure_square, inverse, stability_bound, to_nalgebra};
-use crate::optim::AnyOptimizer;
 use crate::real::Real;
 use crate::rng::TorchRng;
 
@@ -50,7 +48,7 @@ fn factor(lr: f64, lambda: f64, n: f64) -> f64 {
 /// converges when every factor is below 1, i.e. `lr < N/λ_max`.
 ///
 /// # Errors
-/// [`GdlabError::ShapeMismatch`] for a non-square M, [`GdlabError::Empty`] for an empty one.
+/// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) for a non-square M, [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty one.
 ///
 /// ```
 /// use gdlab::prelude::*;
@@ -109,7 +107,7 @@ impl RateComparison {
 /// below that round-off, not the step, sets what is left.
 ///
 /// # Errors
-/// [`GdlabError::UnsuitableRun`] if snapshots are missing or the rate changes;
+/// [`GdlabError::UnsuitableRun`](crate::GdlabError::UnsuitableRun) if snapshots are missing or the rate changes;
 /// as [`stability_bound`] for M.
 pub fn rate_comparison<T: Real>(history: &History<T>, m: &ArrayRef2<T>) -> Result<RateComparison> {
     let every_step = history.snapshots.iter().enumerate().all(|(k, s)| s.step == k);
@@ -168,31 +166,13 @@ pub fn lr_sweep<T: Real>(descent: &InverseDescent<T>, lrs: &[f64]) -> Result<Vec
 /// `n` learning rates spaced evenly on a log scale from `low` to `high`, both included.
 ///
 /// # Errors
-/// [`GdlabError::InvalidParameter`] unless `0 < low < high` and `n ≥ 2`.
+/// [`GdlabError::InvalidParameter`](crate::GdlabError::InvalidParameter) unless `0 < low < high` and `n ≥ 2`.
 pub fn log_space(low: f64, high: f64, n: usize) -> Result<Vec<f64>> {
     ensure_param(low > 0.0 && low.is_finite(), "low", low, "a finite number > 0")?;
     ensure_param(high > low && high.is_finite(), "high", high, "a finite number > low")?;
     ensure_param(n >= 2, "n", n as f64, "at least 2 points")?;
     let (a, b) = (low.ln(), high.ln());
     Ok((0..n).map(|i| (a + (b - a) * i as f64 / (n - 1) as f64).exp()).collect())
-}
-
-/// The loss curves of one run per seed, as a DataFrame: `step`, then one column per seed
-/// named `seed S`.
-///
-/// # Errors
-/// As [`InverseDescent::run`].
-pub fn seed_losses<T: Real>(descent: &InverseDescent<T>, seeds: &[u64]) -> Result<DataFrame> {
-    let mut columns = Vec::with_capacity(seeds.len() + 1);
-    let mut height = 0;
-    for &seed in seeds {
-        let h = descent.clone().seed(seed).run()?;
-        height = h.losses.len();
-        let losses: Vec<f64> = h.losses.iter().map(|l| l.as_f64()).collect();
-        columns.push(Column::new(format!("seed {seed}").into(), losses));
-    }
-    columns.insert(0, Column::new("step".into(), (0..height as u32).collect::<Vec<u32>>()));
-    Ok(DataFrame::new(height, columns)?)
 }
 
 /// The n×n Hilbert matrix `1/(i + j + 1)`: invertible, and ill-conditioned fast as n grows.
@@ -205,7 +185,7 @@ pub fn hilbert(n: usize) -> Array2<f64> {
 /// rotation, drawn from `torch.manual_seed(seed)`.
 ///
 /// # Errors
-/// [`GdlabError::InvalidParameter`] unless `n ≥ 1` and `condition ≥ 1` is finite.
+/// [`GdlabError::InvalidParameter`](crate::GdlabError::InvalidParameter) unless `n ≥ 1` and `condition ≥ 1` is finite.
 pub fn with_condition_number(n: usize, condition: f64, seed: u64) -> Result<Array2<f64>> {
     ensure_param(n >= 1, "n", n as f64, "at least 1")?;
     ensure_param(condition >= 1.0 && condition.is_finite(), "condition", condition, "a finite condition number >= 1")?;
@@ -223,8 +203,8 @@ pub fn with_condition_number(n: usize, condition: f64, seed: u64) -> Result<Arra
 /// `loss_k = Σ ‖E₀·v‖²·r^{2k} / N` over the directions. `None` if it never does.
 ///
 /// # Errors
-/// As [`predicted_rates`]; [`GdlabError::ShapeMismatch`] if X₀ is not M's shape.
-pub fn predicted_steps<T: Real>(m: &ArrayRef2<T>, x0: &ArrayRef2<T>, lr: f64, tolerance: f64) -> Result<Option<u64>> {
+/// As [`predicted_rates`]; [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) if X₀ is not M's shape.
+pub fn predicted_steps<T: Real>(m: &ArrayRef2<T>, x0: &ArrayRef2<T>, lr: f64, tolerance: f64) -> Result<Option<usize>> {
     ensure_shape("X₀ (it must have M's shape)", m.dim(), x0.shape())?;
     let n = m.len() as f64;
     let e0 = x0.dot(m) - Array2::<T>::eye(m.nrows());
@@ -235,7 +215,7 @@ pub fn predicted_steps<T: Real>(m: &ArrayRef2<T>, x0: &ArrayRef2<T>, lr: f64, to
         return Ok(Some(0));
     }
     // The loss falls monotonically when every rate is below 1: bisect on k.
-    let (mut lo, mut hi) = (0u64, 1u64);
+    let (mut lo, mut hi) = (0usize, 1usize);
     while loss_at(hi as f64) > tolerance {
         if hi > 1 << 50 {
             return Ok(None);
@@ -263,7 +243,7 @@ pub struct ConditioningCase {
     /// Steps until the loss first reached the tolerance, if it did within the cap.
     pub steps: Option<usize>,
     /// The same, predicted by [`predicted_steps`].
-    pub predicted_steps: Option<u64>,
+    pub predicted_steps: Option<usize>,
     /// `max |X − inverse(M)|` at the end of the run.
     pub max_error_vs_inverse: f64,
 }
@@ -297,26 +277,6 @@ pub fn conditioning_study<S: AsRef<str>>(
         .collect()
 }
 
-/// A conditioning study as a DataFrame, one row per matrix (missing steps are null).
-///
-/// # Errors
-/// [`GdlabError::Frame`] only if polars rejects the columns.
-pub fn conditioning_frame(cases: &[ConditioningCase]) -> Result<DataFrame> {
-    let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
-    let df = DataFrame::new(
-        cases.len(),
-        vec![
-            Column::new("matrix".into(), cases.iter().map(|c| c.name.clone()).collect::<Vec<_>>()),
-            col("condition", cases.iter().map(|c| c.condition).collect()),
-            col("lr", cases.iter().map(|c| c.lr).collect()),
-            Column::new("steps".into(), cases.iter().map(|c| c.steps.map(|s| s as u64)).collect::<Vec<_>>()),
-            Column::new("predicted".into(), cases.iter().map(|c| c.predicted_steps).collect::<Vec<_>>()),
-            col("max |X − inverse|", cases.iter().map(|c| c.max_error_vs_inverse).collect()),
-        ],
-    )?;
-    Ok(df)
-}
-
 /// A learning rate, a momentum factor, and the per-step rate they give the error's slowest direction.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tuning {
@@ -331,7 +291,7 @@ pub struct Tuning {
 /// κ = λ_max / λ_min of MᵀM: the condition number of the loss's curvature (the square of M's).
 ///
 /// # Errors
-/// [`GdlabError::ShapeMismatch`] for a non-square M, [`GdlabError::Empty`] for an empty one.
+/// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) for a non-square M, [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty one.
 pub fn curvature_condition<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
     let dirs = directions(m)?;
     Ok(dirs[dirs.len() - 1].0 / dirs[0].0)
@@ -344,7 +304,7 @@ pub fn curvature_condition<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
 /// ```
 /// use gdlab::prelude::*;
 /// let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
-/// let best = optimal_gd_lr(&m)?;
+/// let best = gd_tuning(&m)?;
 /// assert!((best.lr - 16.0 / 17.0).abs() < 1e-12);  // N = 16, λ = 1 … 16
 /// assert!((best.rate - 15.0 / 17.0).abs() < 1e-12); // κ = 16
 /// # Ok::<(), gdlab::GdlabError>(())
@@ -352,7 +312,7 @@ pub fn curvature_condition<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
 ///
 /// # Errors
 /// As [`curvature_condition`].
-pub fn optimal_gd_lr<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
+pub fn gd_tuning<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
     let dirs = directions(m)?;
     let (low, high) = (dirs[0].0, dirs[dirs.len() - 1].0);
     let kappa = high / low;
@@ -366,7 +326,7 @@ pub fn optimal_gd_lr<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
 /// ```
 /// use gdlab::prelude::*;
 /// let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
-/// let best = optimal_momentum(&m)?;
+/// let best = heavy_ball_tuning(&m)?;
 /// assert!((best.lr - 1.28).abs() < 1e-12);  // 2·16/(√16 + √1)²: above plain descent's bound 1
 /// assert!((best.beta - 0.36).abs() < 1e-12); // ((4 − 1)/(4 + 1))²
 /// assert!((best.rate - 0.6).abs() < 1e-12);
@@ -375,7 +335,7 @@ pub fn optimal_gd_lr<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
 ///
 /// # Errors
 /// As [`curvature_condition`].
-pub fn optimal_momentum<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
+pub fn heavy_ball_tuning<T: Real>(m: &ArrayRef2<T>) -> Result<Tuning> {
     let dirs = directions(m)?;
     let (low, high) = (dirs[0].0.sqrt(), dirs[dirs.len() - 1].0.sqrt());
     let rate = (high - low) / (high + low);
@@ -392,50 +352,4 @@ pub fn measured_rate<T: Real>(losses: &[T]) -> f64 {
         return f64::NAN;
     }
     (losses[end].as_f64() / losses[start].as_f64()).powf(0.5 / (end - start) as f64)
-}
-
-/// How many steps one optimiser took to bring the loss to the tolerance.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RaceResult {
-    /// The name it was entered under.
-    pub name: String,
-    /// Its learning rate.
-    pub lr: f64,
-    /// The first step whose loss was at most the tolerance; `None` if it never got there
-    /// (within the steps, or because it diverged).
-    pub steps: Option<usize>,
-}
-
-/// Runs `descent` once per contender `(name, optimiser, learning rate)` until the loss reaches
-/// `tolerance`, for at most `descent`'s steps.
-///
-/// # Errors
-/// The parameter errors of [`InverseDescent::trace`].
-pub fn optimizer_race<T: Real>(
-    descent: &InverseDescent<T>,
-    contenders: &[(&str, AnyOptimizer, f64)],
-    tolerance: f64,
-) -> Result<Vec<RaceResult>> {
-    contenders
-        .iter()
-        .map(|&(name, optimizer, lr)| {
-            let run = descent.clone().lr(lr).optimizer(optimizer).tolerance(tolerance).no_snapshots().trace()?;
-            Ok(RaceResult { name: name.to_string(), lr, steps: run.converged_at() })
-        })
-        .collect()
-}
-
-/// A race as a DataFrame: `optimizer`, `lr`, `steps` (null where the tolerance was not reached).
-///
-/// # Errors
-/// [`GdlabError::Frame`] only if polars rejects the columns.
-pub fn race_frame(results: &[RaceResult]) -> Result<DataFrame> {
-    Ok(DataFrame::new(
-        results.len(),
-        vec![
-            Column::new("optimizer".into(), results.iter().map(|r| r.name.clone()).collect::<Vec<_>>()),
-            Column::new("lr".into(), results.iter().map(|r| r.lr).collect::<Vec<_>>()),
-            Column::new("steps".into(), results.iter().map(|r| r.steps.map(|s| s as u64)).collect::<Vec<_>>()),
-        ],
-    )?)
 }

@@ -182,11 +182,6 @@ impl<T: Real> InverseDescent<T> {
         self
     }
 
-    /// One learning rate per step, as the original's `lrs`; the same as `.lr(lrs)`.
-    pub fn schedule(self, lrs: Vec<f64>) -> Self {
-        self.lr(lrs)
-    }
-
     /// The number of steps (ignored with a schedule, whose length decides).
     pub fn steps(mut self, steps: usize) -> Self {
         self.steps = steps;

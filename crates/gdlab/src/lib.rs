@@ -36,8 +36,8 @@
 //! // The same loop as one call, with the snapshots the original prints every 20 steps.
 //! let history = InverseDescent::new(&m).seed(314).record_every(20).run()?;
 //! assert_eq!(history.snapshots.len(), 5);
-//! let heatmaps = diff_heatmaps(&history.snapshots, ColourRange::PerPanel); // five panels
-//! let line = loss_line(&losses_frame(&history.losses), "losses")?; // log-scale loss line
+//! let heatmaps = diff_heatmaps(&history.snapshots, ColorRange::PerPanel); // five panels
+//! let line = frame_line(&losses_frame(&history.losses), "losses")?; // log-scale loss line
 //!
 //! // indicator = (rand(size=[17, 3]) < 0.2).int()
 //! let ind = indicator_matrix(&mut TorchRng::manual_seed(123), 17, 3, 0.2)?;
@@ -60,10 +60,12 @@
 #![warn(missing_docs)]
 
 pub mod check;
+mod comparison;
 mod convergence;
 mod descent;
 mod display;
 mod error;
+mod frames;
 mod history;
 mod indicator;
 mod least_squares;
@@ -79,15 +81,16 @@ pub use ndarray_rand;
 pub use plotly;
 pub use polars;
 
+pub use comparison::{RaceResult, optimizer_race};
 pub use convergence::{
-    ConditioningCase, DirectionRate, RaceResult, RateComparison, SweepPoint, Tuning, conditioning_frame,
-    conditioning_study, curvature_condition, hilbert, log_space, lr_sweep, measured_rate, optimal_gd_lr,
-    optimal_momentum, optimizer_race, predicted_rates, predicted_steps, race_frame, rate_comparison, seed_losses,
-    with_condition_number,
+    ConditioningCase, DirectionRate, RateComparison, SweepPoint, Tuning, conditioning_study, curvature_condition,
+    gd_tuning, heavy_ball_tuning, hilbert, log_space, lr_sweep, measured_rate, predicted_rates, predicted_steps,
+    rate_comparison, with_condition_number,
 };
 pub use descent::{InverseDescent, LearningRate, gradient_step, lesson_lr};
 pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, show, show_decimals, show_scalar};
 pub use error::{GdlabError, Result, Shape};
+pub use frames::{conditioning_frame, losses_frame, race_frame, seed_losses_frame};
 pub use history::{Divergence, History, Snapshot, Stop};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
 pub use least_squares::{Side, distance, fixed_part, gram_eigenvalues, loss_floor, predicted_limit, side_bound};
@@ -95,9 +98,9 @@ pub use linalg::{condition_number, inverse, matrix_rank, pinv, stability_bound};
 pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
 pub use optim::{Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, Sgd};
 pub use plot::{
-    Axes, ColourRange, Figure, MAX_PANELS, Report, bar_chart, beta_slider, conditioning_figure, count_heatmap,
-    diff_animation, diff_heatmap, diff_heatmaps, line_chart, loss_curve, loss_line, loss_lines, losses_frame,
-    lr_slider, matrix_heatmaps, plotly_js, race_figure, rate_figure, resend_plotly_js, sweep_figure, tuning_figure,
+    Axes, ColorRange, Figure, MAX_PANELS, Report, bar_chart, beta_slider, conditioning_figure, count_heatmap,
+    diff_animation, diff_heatmap, diff_heatmaps, frame_line, frame_lines, line_chart, losses_line, lr_slider,
+    matrix_heatmaps, plotly_js, race_figure, rate_figure, resend_plotly_js, sweep_figure, tuning_figure,
 };
 pub use real::Real;
 pub use rng::{TorchRng, TorchUniform};
@@ -109,15 +112,15 @@ pub mod prelude {
     pub use crate::check;
     #[doc(no_inline)]
     pub use crate::{
-        Adam, AnyOptimizer, Axes, ColourRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent,
+        Adam, AnyOptimizer, Axes, ColorRange, Divergence, EvcxrShow, Figure, GdlabError, History, InverseDescent,
         LearningRate, Momentum, Optimizer, Result, Sgd, Side, Snapshot, Stop, TorchRng, Tuning, bar_chart, beta_slider,
         condition_number, conditioning_figure, conditioning_frame, conditioning_study, cooccurrence, count_heatmap,
         curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps, distance, document_frequency,
-        fixed_part, gradient_step, gram_eigenvalues, hilbert, indicator_matrix, inverse, lesson_lr, line_chart,
-        log_space, loss_curve, loss_floor, loss_line, loss_lines, losses_frame, lr_slider, lr_sweep, matrix_heatmaps,
-        matrix_rank, measured_rate, mse, mse_grad, mse_grad_right, optimal_gd_lr, optimal_momentum, optimizer_race,
-        pinv, predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
-        seed_losses, show, show_decimals, show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure,
+        fixed_part, frame_line, frame_lines, gd_tuning, gradient_step, gram_eigenvalues, heavy_ball_tuning, hilbert,
+        indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_floor, losses_frame, losses_line, lr_slider,
+        lr_sweep, matrix_heatmaps, matrix_rank, measured_rate, mse, mse_grad, mse_grad_right, optimizer_race, pinv,
+        predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
+        seed_losses_frame, show, show_decimals, show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure,
         with_condition_number,
     };
     #[doc(no_inline)]

@@ -31,8 +31,18 @@ pub struct OptimizerState<T> {
     pub second: Option<Array2<T>>,
 }
 
-/// An update rule of torch.optim. Its parameters are checked once, before a run.
-pub trait Optimizer: Copy + fmt::Debug {
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Sgd {}
+    impl Sealed for super::Momentum {}
+    impl Sealed for super::Adam {}
+    impl Sealed for super::AnyOptimizer {}
+}
+
+/// An update rule of torch.optim. Its parameters are checked once, before a run. Sealed:
+/// [`InverseDescent::optimizer`](crate::InverseDescent::optimizer) takes the rules gdlab
+/// implements, each rounded as torch rounds it.
+pub trait Optimizer: Copy + fmt::Debug + sealed::Sealed {
     /// torch's name for it, e.g. `"SGD(momentum=0.9, nesterov=True)"`.
     fn describe(&self) -> String;
 

@@ -10,7 +10,7 @@ mod sealed {
 }
 
 /// `f32` or `f64`. Sealed: the torch bit layouts below exist for these two only.
-pub trait Real: NdFloat + Default + Send + Sync + crate::display::TorchElement + sealed::Sealed {
+pub trait Real: NdFloat + Default + Send + Sync + sealed::Sealed {
     /// torch's name for the dtype, `"float32"` or `"float64"`.
     const DTYPE: &'static str;
 

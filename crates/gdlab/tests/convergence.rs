@@ -72,7 +72,7 @@ fn log_space_includes_both_ends_and_rejects_bad_ranges() {
 
 #[test]
 fn seed_losses_has_one_column_per_seed() {
-    let df = seed_losses(&InverseDescent::new(&m1234()).steps(30), &[0, 1, 314]).unwrap();
+    let df = seed_losses_frame(&InverseDescent::new(&m1234()).steps(30), &[0, 1, 314]).unwrap();
     assert_eq!(df.shape(), (30, 4));
     let first = df.column("seed 314").unwrap().f64().unwrap().get(0).unwrap();
     assert_abs_diff_eq!(first, 1.665_042_2, epsilon = 1e-6); // the lesson's first loss
@@ -126,7 +126,7 @@ fn tolerance_stops_the_run_and_is_validated() {
 fn the_animation_has_a_frame_per_snapshot_a_slider_and_play() {
     let run = InverseDescent::new(&m1234()).seed(314).record_every(1).run().unwrap();
     let json: serde_json::Value =
-        serde_json::from_str(&diff_animation(&run.snapshots, ColourRange::PerPanel).to_json()).unwrap();
+        serde_json::from_str(&diff_animation(&run.snapshots, ColorRange::PerPanel).to_json()).unwrap();
     assert_eq!(json["frames"].as_array().unwrap().len(), 100);
     assert_eq!(json["frames"][20]["name"], "20");
     assert_eq!(json["layout"]["sliders"][0]["steps"].as_array().unwrap().len(), 100);

@@ -68,7 +68,7 @@ fn learning_rates_must_be_finite_and_positive() {
         assert!(err.to_string().contains("expected a finite number > 0"));
         assert_eq!(x, Array2::<f32>::zeros((4, 4)), "a rejected step must not touch X");
     }
-    let err = InverseDescent::new(&m1234()).schedule(vec![0.1, 0.2, -0.5]).run().unwrap_err();
+    let err = InverseDescent::new(&m1234()).lr(vec![0.1, 0.2, -0.5]).run().unwrap_err();
     assert!(matches!(err, GdlabError::InvalidLearningRate { lr: -0.5, step: Some(2) }), "{err:?}");
     assert_eq!(err.to_string(), "invalid learning rate -0.5 at schedule index 2: expected a finite number > 0");
 }
@@ -127,7 +127,7 @@ fn divergence_reports_the_step_and_the_stability_bound() {
 fn a_missing_data_frame_column_is_named() {
     let m = m1234();
     let history = InverseDescent::new(&m).seed(314).steps(5).run().unwrap();
-    let err = loss_line(&losses_frame(&history.losses), "loss").unwrap_err();
+    let err = frame_line(&losses_frame(&history.losses), "loss").unwrap_err();
     assert_eq!(err.to_string(), "data frame: no column \"loss\": expected one of [\"step\", \"losses\"]");
 }
 
@@ -146,7 +146,7 @@ fn unwritable_paths_are_io_errors_that_keep_their_source() {
 fn a_non_numeric_column_keeps_the_polars_error() {
     use std::error::Error;
     let df = DataFrame::new(1, vec![Column::new("step".into(), [0u32]), Column::new("name".into(), ["a"])]).unwrap();
-    let err = loss_line(&df, "name").unwrap_err();
+    let err = frame_line(&df, "name").unwrap_err();
     assert!(matches!(err, GdlabError::Frame(_)), "{err:?}");
     assert!(err.source().is_some(), "the PolarsError is the source");
 }

@@ -139,16 +139,16 @@ fn tuned_rates_match_measured_ones_within_5_percent() {
     let hard = with_condition_number(4, 10.0, 314).unwrap(); // κ(MᵀM) = 100
     assert!((curvature_condition(&hard).unwrap() - 100.0).abs() < 1e-6);
     for (m, steps) in [(&lesson, 100), (&hard, 600)] {
-        let gd = optimal_gd_lr(m).unwrap();
-        let hb = optimal_momentum(m).unwrap();
+        let gd = gd_tuning(m).unwrap();
+        let hb = heavy_ball_tuning(m).unwrap();
         let (measured_gd, measured_hb) = (measured_at(m, gd, steps), measured_at(m, hb, steps));
         assert!((measured_gd / gd.rate - 1.0).abs() < 0.05, "GD: measured {measured_gd} vs {}", gd.rate);
         assert!((measured_hb / hb.rate - 1.0).abs() < 0.05, "momentum: measured {measured_hb} vs {}", hb.rate);
         assert!(hb.rate < gd.rate);
     }
     // κ = 100: (κ−1)/(κ+1) = 99/101 for plain descent, (√κ−1)/(√κ+1) = 9/11 with momentum.
-    assert!((optimal_gd_lr(&hard).unwrap().rate - 99.0 / 101.0).abs() < 1e-9);
-    assert!((optimal_momentum(&hard).unwrap().rate - 9.0 / 11.0).abs() < 1e-9);
+    assert!((gd_tuning(&hard).unwrap().rate - 99.0 / 101.0).abs() < 1e-9);
+    assert!((heavy_ball_tuning(&hard).unwrap().rate - 9.0 / 11.0).abs() < 1e-9);
 }
 
 #[test]

@@ -145,7 +145,7 @@ fn original_loop_matches_torch() {
     assert_eq!(lesson_lr(), lp["lr"].as_f64().unwrap());
     let m = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
     let lrs = vec![lesson_lr(); lp["steps"].as_u64().unwrap() as usize];
-    let history = InverseDescent::new(&m).seed(314).schedule(lrs).record_every(20).run().unwrap();
+    let history = InverseDescent::new(&m).seed(314).lr(lrs).record_every(20).run().unwrap();
 
     // X evolves bit for bit as torch's parameter does.
     assert_eq!(history.x, matrix(&f32s(&lp["final_x"]), 4));

@@ -93,3 +93,94 @@ fn pins_parse_requirement_lines() {
     let parsed = xtask::pins("# comment\nfoo==1.2\n Bar == 3 # why\nbaz>=1\n");
     assert_eq!(parsed, [("foo".into(), "1.2".into()), ("bar".into(), "3".into())]);
 }
+
+/// Each module of gdlab and the modules it names (`crate::m`, and `super::m` inside `plot/`).
+fn gdlab_module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = root().join("crates/gdlab/src");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap().chain(std::fs::read_dir(src.join("plot")).unwrap()) {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") && path.file_stem().unwrap() != "lib" {
+            files.push(path);
+        }
+    }
+    let name_of = |p: &Path| {
+        let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
+        match p.parent().unwrap().file_name().unwrap().to_str().unwrap() {
+            "plot" if stem == "mod" => "plot".to_string(),
+            "plot" => format!("plot::{stem}"),
+            _ => stem,
+        }
+    };
+    let names: std::collections::BTreeSet<String> = files.iter().map(|p| name_of(p)).collect();
+    let mut graph = std::collections::BTreeMap::new();
+    for path in &files {
+        let me = name_of(path);
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut uses = std::collections::BTreeSet::new();
+        for (prefix, scope) in [("crate::", ""), ("super::", "plot::")] {
+            for (at, _) in text.match_indices(prefix) {
+                let rest = &text[at + prefix.len()..];
+                let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let mut target = format!("{scope}{word}");
+                if target == "plot" {
+                    let sub: String = rest[word.len()..]
+                        .trim_start_matches("::")
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if names.contains(&format!("plot::{sub}")) {
+                        target = format!("plot::{sub}");
+                    }
+                }
+                if (scope.is_empty() || me.starts_with("plot::")) && names.contains(&target) && target != me {
+                    uses.insert(target);
+                }
+            }
+        }
+        graph.insert(me, uses);
+    }
+    graph
+}
+
+#[test]
+fn gdlab_has_no_import_cycle() {
+    let graph = gdlab_module_graph();
+    assert!(graph.len() > 15 && graph["plot::lesson"].contains("plot::style"), "{graph:?}");
+    // Depth-first search; a module met again on the current path closes a cycle.
+    fn visit<'a>(
+        m: &'a str,
+        graph: &'a std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut std::collections::BTreeSet<&'a str>,
+    ) {
+        if let Some(at) = path.iter().position(|p| *p == m) {
+            panic!("import cycle: {} -> {m}", path[at..].join(" -> "));
+        }
+        if !done.insert(m) {
+            return;
+        }
+        path.push(m);
+        for next in &graph[m] {
+            visit(next, graph, path, done);
+        }
+        path.pop();
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for m in graph.keys() {
+        visit(m, &graph, &mut Vec::new(), &mut done);
+    }
+}
+
+#[test]
+fn no_source_file_passes_500_lines() {
+    for dir in ["crates/gdlab/src", "crates/gdlab/src/plot", "crates/gdlab-cli/src", "crates/xtask/src"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+                assert!(lines <= 500, "{} has {lines} lines", path.display());
+            }
+        }
+    }
+}
