@@ -1,10 +1,9 @@
 """Notebook 02, when there is no inverse: the runs it prints against the theory it states."""
-import json
 import re
 
 import nbformat
 
-from test_notebooks import ROOT, cell_with, executed, text_of
+from nbtest import ROOT, cell_with, executed, figures, text_of
 
 NB = "02_indicator_matrix.ipynb"
 
@@ -70,7 +69,6 @@ def test_the_pace_is_the_smallest_eigenvalues():
 
 def test_the_wide_heatmaps_are_stacked():
     cell = cell_with(executed(NB), "matrix_heatmaps(")
-    (fig,) = [json.loads(o.data["application/vnd.plotly.v1+json"]) if isinstance(o.data["application/vnd.plotly.v1+json"], str)
-              else o.data["application/vnd.plotly.v1+json"] for o in cell.outputs if "data" in o and "application/vnd.plotly.v1+json" in o.data]
+    (fig,) = figures(cell)
     assert fig["layout"]["grid"]["rows"] == 2 and fig["layout"]["grid"]["columns"] == 1
     assert len({t["zmax"] for t in fig["data"]}) == 1, "one colour range: equal colours are equal values"

@@ -2,9 +2,8 @@
 import re
 
 import nbformat
-import pytest
 
-from test_notebooks import ROOT, cell_with, executed, text_of
+from nbtest import ROOT, cell_with, executed, text_of
 
 
 def prose(name, snippet):
@@ -14,26 +13,26 @@ def prose(name, snippet):
     return found[0]
 
 
-def printed(name, snippet):
+def output_of(name, snippet):
     return text_of(cell_with(executed(name), snippet))
 
 
 def test_01_the_numbers_shrink_about_300_fold():
-    text = printed("01_matrix_inverse.ipynb", "diff_heatmaps(&snapshots, ColorRange::PerPanel)")
+    text = output_of("01_matrix_inverse.ipynb", "diff_heatmaps(&snapshots, ColorRange::PerPanel)")
     fold = float(re.search(r": (\d+)-fold", text).group(1))
     said = float(re.search(r"about (\d+)-fold", prose("01_matrix_inverse.ipynb", "-fold from step 0")).group(1))
     assert abs(fold - said) / said < 0.1, f"printed {fold}, the prose says about {said}"
 
 
 def test_01_the_loss_line_bends_from_0_21_to_0_888():
-    text = printed("01_matrix_inverse.ipynb", 'frame_line(&df, "losses")?')
+    text = output_of("01_matrix_inverse.ipynb", 'frame_line(&df, "losses")?')
     first, later = re.search(r"step 1 to step 0: ([\d.]+); step 21 to step 20: ([\d.]+)", text).groups()
     said = prose("01_matrix_inverse.ipynb", "it bends")
     assert f"from {first} at the first step to {later}" in said, (first, later)
 
 
 def test_03_quotes_the_predicted_column_for_hilbert_3_and_4():
-    text = printed("03_convergence.ipynb", "for case in &study[2..]")
+    text = output_of("03_convergence.ipynb", "for case in &study[2..]")
     said = prose("03_convergence.ipynb", "By the `predicted` column")
     for n in ("3", "4"):
         millions = re.search(rf"Hilbert {n}: ([\d.]+) million", text).group(1)
@@ -42,17 +41,17 @@ def test_03_quotes_the_predicted_column_for_hilbert_3_and_4():
 
 def test_04_the_least_stable_beta_and_the_diverging_slider_values():
     nb = "04_optimizers.ipynb"
-    text = printed(nb, "let least_beta")
+    text = output_of(nb, "let least_beta")
     least, unstable = re.search(r"stable for β > ([\d.]+): (\d+) of the", text).groups()
     said = prose(nb, "## Drag the momentum")
     words = {"5": "five", "6": "six", "7": "seven"}
     assert f"= {least}" in said and f"the first {words[unstable]} values" in said, (least, unstable)
-    assert "1.28" in said and "lr = 1.2800" in printed(nb, "let hb = heavy_ball_tuning(")
+    assert "1.28" in said and "lr = 1.2800" in output_of(nb, "let hb = heavy_ball_tuning(")
     assert f"β must exceed {least}" in prose(nb, "Note the heavy ball's learning rate")
 
 
 def test_04_adams_first_steps_are_not_fast():
-    text = printed("04_optimizers.ipynb", "let adam_start")
+    text = output_of("04_optimizers.ipynb", "let adam_start")
     adam, sgd = re.search(r"Adam \(lr 0.1\) ([\d.]+); plain descent \(lr [\d.]+\) ([\d.]+)", text).groups()
     said = prose("04_optimizers.ipynb", "**Why Adam is slow here.**")
     assert f"its loss is {adam}, against {sgd}" in said, (adam, sgd)
