@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) for the checks and screenshots.
 
-    python tools/browser.py screenshots docs   # the README's pictures from target/notebooks/01_*.html
+    python tools/browser.py screenshots docs target/notebooks   # the README's pictures from target/notebooks/01_*.html
 """
 import contextlib
 import pathlib
@@ -289,13 +289,13 @@ def animation_in_jupyterlab(b, url, notebook):
             "active_after": after["active"]}
 
 
-def screenshots(out_dir):
+def screenshots(out_dir, executed):
     """The heatmaps and the loss line of notebook 01, cut from its exported page."""
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with browser() as b:
         page = b.new_page(viewport={"width": 1100, "height": 900}, offline=True)
-        page.goto(pathlib.Path("target/notebooks/01_matrix_inverse.html").resolve().as_uri(), wait_until="load")
+        page.goto((pathlib.Path(executed) / "01_matrix_inverse.html").resolve().as_uri(), wait_until="load")
         page.wait_for_selector("div.plotly-graph-div.js-plotly-plot .main-svg", timeout=30000)
         page.wait_for_function("() => document.querySelectorAll('div.js-plotly-plot .main-svg').length >= 3")
         figures = page.locator("div.plotly-graph-div.js-plotly-plot")
@@ -306,7 +306,7 @@ def screenshots(out_dir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "screenshots":
-        screenshots(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "screenshots":
+        screenshots(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)

@@ -34,7 +34,7 @@ enum Cmd {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
         /// Where the executed notebooks go (never notebooks/ itself).
-        #[arg(long, default_value = "target/notebooks")]
+        #[arg(long, default_value = NOTEBOOKS)]
         out: PathBuf,
         /// Seconds each cell may take; the first cold compile of the dependencies takes minutes.
         #[arg(long, default_value_t = CELL_TIMEOUT)]
@@ -117,10 +117,10 @@ fn run(cli: Cli) -> Result<()> {
             ensure_safe_out("the executed notebooks' folder", Path::new(NOTEBOOKS), &[])?;
             let env = setup()?;
             ensure_chromium()?;
-            if !Path::new("target/notebooks/01_matrix_inverse.html").exists() {
+            if !Path::new(NOTEBOOKS).join("01_matrix_inverse.html").exists() {
                 run_notebooks(&env, &[], Path::new(NOTEBOOKS), CELL_TIMEOUT, &[])?;
             }
-            check(env.python(["tools/browser.py", "screenshots", "docs"]).status()?, "screenshots")
+            check(env.python(["tools/browser.py", "screenshots", "docs", NOTEBOOKS]).status()?, "screenshots")
         }
     }
 }
