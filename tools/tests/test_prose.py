@@ -52,7 +52,7 @@ def test_04_the_least_stable_beta_and_the_diverging_slider_values():
 
 def test_04_adams_first_steps_are_not_fast():
     text = output_of("04_optimizers.ipynb", "let adam_start")
-    adam, sgd = re.search(r"Adam \(lr 0.1\) ([\d.]+); plain descent \(lr [\d.]+\) ([\d.]+)", text).groups()
+    adam, sgd = re.search(r"Adam \(lr 0.1\) ([\d.]+), plain descent \(lr [\d.]+\) ([\d.]+)", text).groups()
     said = prose("04_optimizers.ipynb", "**Why Adam is slow here.**")
     assert f"its loss is {adam}, against {sgd}" in said, (adam, sgd)
     assert float(adam) > float(sgd)
