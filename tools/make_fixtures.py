@@ -223,6 +223,40 @@ def side_runs():
     ]
 
 
+def autograd_cases():
+    """X.grad after loss.backward() for the lesson's loss, three seeds, diagonal and dense M."""
+    m1234 = torch.diag(torch.tensor([1., 2., 3., 4.]))
+    torch.manual_seed(5)
+    dense = torch.rand(4, 4) + torch.eye(4)
+    cases = []
+    for name, m in [("diag1234", m1234), ("dense4", dense)]:
+        for seed in (0, 314, 2024):
+            torch.manual_seed(seed)
+            x = torch.rand(size=[4, 4], requires_grad=True)
+            loss = mse(torch.eye(4), x @ m)
+            loss.backward()
+            cases.append({"name": name, "seed": seed, "m": values(m), "loss": float(loss.detach()),
+                          "grad": values(x.grad)})
+    return cases
+
+
+def no_zero_loop():
+    """The original's loop with `random_inverse.grad.zero_()` left out: .grad sums every past gradient."""
+    M1234 = torch.diag(torch.tensor([1., 2., 3., 4.]))
+    Y_true = torch.eye(4)
+    lr = float(np.log(10 ** 0.2))
+    torch.manual_seed(314)
+    X = torch.nn.Parameter(torch.rand(size=[4, 4]))
+    losses = []
+    for _ in range(100):
+        loss = mse(Y_true, X @ M1234)
+        loss.backward()
+        losses.append(float(loss))
+        with torch.no_grad():
+            X.sub_(lr * X.grad)
+    return {"seed": 314, "lr": lr, "steps": 100, "losses": losses, "final_x": values(X)}
+
+
 def main():
     data = {
         "torch_version": torch.__version__,
@@ -244,6 +278,9 @@ def main():
         # No inverse: the original's 17×3 indicator and friends (notebook 02, `gdlab pinv`).
         "pinv": pinv_cases(),
         "sides": side_runs(),
+        # Where backward() comes from: the tape's X.grad, and the loop that never zeroes it.
+        "autograd": autograd_cases(),
+        "no_zero_loop": no_zero_loop(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1) + "\n")

@@ -68,6 +68,15 @@ pub enum GdlabError {
         expected: &'static str,
     },
 
+    /// A tensor that should be 1×1 (a loss) is not, e.g. for `backward()`.
+    #[error("{what} needs a scalar (a 1×1 tensor), got shape {shape:?}: reduce it first, e.g. with mean()")]
+    NotScalar {
+        /// What needed the scalar.
+        what: &'static str,
+        /// The shape it got.
+        shape: Shape,
+    },
+
     /// The matrix has no inverse.
     #[error("matrix {shape:?} is singular (a zero pivot in its LU factorisation): it has no inverse")]
     Singular {

@@ -59,6 +59,7 @@
 //! [`Result`].
 #![warn(missing_docs)]
 
+pub mod autograd;
 pub mod check;
 mod comparison;
 mod convergence;

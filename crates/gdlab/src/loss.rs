@@ -39,7 +39,7 @@ pub(crate) fn mse_unchecked<T: Real>(y: &ArrayRef2<T>, y_hat: &ArrayRef2<T>) -> 
 /// Sums in the order torch's CPU reduction does for short rows: one accumulator per lane of a
 /// 256-bit vector (8 for f32, 4 for f64), element i into lane i mod lanes, lanes added in turn.
 /// This reproduces torch's loss bit for bit where a plain left-to-right sum is off by an ulp.
-fn torch_sum<T: Real>(values: impl Iterator<Item = T>) -> T {
+pub(crate) fn torch_sum<T: Real>(values: impl Iterator<Item = T>) -> T {
     const MAX_LANES: usize = 8;
     let lanes = (32 / std::mem::size_of::<T>()).min(MAX_LANES);
     let mut acc = [T::zero(); MAX_LANES];

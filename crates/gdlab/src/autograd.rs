@@ -1,0 +1,360 @@
+//! Where `loss.backward()` comes from: a reverse-mode automatic differentiation over matrices,
+//! small enough to read in one sitting.
+//!
+//! Every operation records its inputs; [`Tensor::backward`] walks that record (the *tape*)
+//! from the loss back to the leaves, applying each operation's backward rule, written next to
+//! its forward. The arithmetic is done in the order torch's autograd does it, so the lesson's
+//! `X.grad` is torch's bit for bit on a diagonal M.
+//!
+//! ```
+//! use gdlab::autograd::{Tensor, mse_t};
+//! use gdlab::prelude::*;
+//!
+//! // X = torch.rand(4, 4, requires_grad=True); loss = mse(Y_true, X @ M1234); loss.backward()
+//! let m = Tensor::constant(Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]));
+//! let x = Tensor::leaf(TorchRng::manual_seed(314).rand((4, 4)));
+//! let loss = mse_t(&Tensor::constant(Array2::eye(4)), &x.matmul(&m)?)?;
+//! loss.backward()?;
+//! assert_eq!(x.grad().unwrap(), mse_grad(&x.value(), &m.value(), &Array2::eye(4)));
+//! # Ok::<(), gdlab::GdlabError>(())
+//! ```
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use ndarray::Array2;
+
+use crate::error::{GdlabError, Result, ensure_shape};
+use crate::real::Real;
+
+/// A matrix in a computation graph. Cloning it clones the handle, not the node.
+#[derive(Clone)]
+pub struct Tensor<T: Real>(Rc<Node<T>>);
+
+impl<T: Real> std::fmt::Debug for Tensor<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let grad = if self.requires_grad() { self.name() } else { "constant" };
+        write!(f, "Tensor({:?}, {grad})", self.0.value.borrow().dim())
+    }
+}
+
+struct Node<T: Real> {
+    value: RefCell<Array2<T>>,
+    /// Only leaves that require a gradient keep one, as in torch.
+    grad: RefCell<Option<Array2<T>>>,
+    requires_grad: bool,
+    op: Op<T>,
+}
+
+/// How a tensor was made: its inputs, for the backward pass.
+enum Op<T: Real> {
+    Leaf,
+    MatMul(Tensor<T>, Tensor<T>),
+    Add(Tensor<T>, Tensor<T>),
+    Sub(Tensor<T>, Tensor<T>),
+    Mul(Tensor<T>, Tensor<T>),
+    Scale(Tensor<T>, T),
+    Pow(Tensor<T>, i32),
+    Mean(Tensor<T>),
+    Sum(Tensor<T>),
+}
+
+impl<T: Real> Tensor<T> {
+    fn new(value: Array2<T>, op: Op<T>) -> Self {
+        let requires_grad = match &op {
+            Op::Leaf => false,
+            Op::MatMul(a, b) | Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) => a.requires_grad() || b.requires_grad(),
+            Op::Scale(a, _) | Op::Pow(a, _) | Op::Mean(a) | Op::Sum(a) => a.requires_grad(),
+        };
+        Tensor(Rc::new(Node { value: RefCell::new(value), grad: RefCell::new(None), requires_grad, op }))
+    }
+
+    /// A leaf that requires a gradient: `torch.tensor(…, requires_grad=True)`.
+    pub fn leaf(value: Array2<T>) -> Self {
+        Tensor(Rc::new(Node {
+            value: RefCell::new(value),
+            grad: RefCell::new(None),
+            requires_grad: true,
+            op: Op::Leaf,
+        }))
+    }
+
+    /// A constant: no gradient flows into it.
+    pub fn constant(value: Array2<T>) -> Self {
+        Tensor::new(value, Op::Leaf)
+    }
+
+    /// Its value (a copy).
+    pub fn value(&self) -> Array2<T> {
+        self.0.value.borrow().clone()
+    }
+
+    /// The value of a 1×1 tensor, like torch's `.item()`.
+    ///
+    /// # Errors
+    /// [`GdlabError::NotScalar`] for any other shape.
+    pub fn item(&self) -> Result<T> {
+        let v = self.0.value.borrow();
+        if v.dim() != (1, 1) {
+            return Err(GdlabError::NotScalar { what: "item()", shape: v.dim() });
+        }
+        Ok(v[[0, 0]])
+    }
+
+    /// Whether gradients flow back through it.
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad
+    }
+
+    /// `.grad`: `None` until a backward pass has reached this leaf.
+    pub fn grad(&self) -> Option<Array2<T>> {
+        self.0.grad.borrow().clone()
+    }
+
+    /// `.grad.zero_()` (torch sets it to `None`, as here): the next backward starts afresh.
+    pub fn zero_grad(&self) {
+        *self.0.grad.borrow_mut() = None;
+    }
+
+    /// `with torch.no_grad(): x.sub_(delta)`: changes a leaf's value outside the graph.
+    ///
+    /// # Errors
+    /// [`GdlabError::ShapeMismatch`] if `delta` has another shape.
+    pub fn sub_(&self, delta: &Array2<T>) -> Result<()> {
+        let mut v = self.0.value.borrow_mut();
+        ensure_shape("the update (it must have the tensor's shape)", v.dim(), delta.shape())?;
+        *v -= delta;
+        Ok(())
+    }
+
+    /// `a @ b`. Backward (MmBackward): `grad · bᵀ` into a, `aᵀ · grad` into b.
+    ///
+    /// # Errors
+    /// [`GdlabError::ShapeMismatch`] unless a's columns equal b's rows.
+    pub fn matmul(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let (a, b) = (self.0.value.borrow(), other.0.value.borrow());
+        ensure_shape(
+            "the right factor of @ (its rows must equal the left's columns)",
+            (a.ncols(), b.ncols()),
+            b.shape(),
+        )?;
+        let value = a.dot(&*b);
+        Ok(Tensor::new(value, Op::MatMul(self.clone(), other.clone())))
+    }
+
+    /// `k · a` for a number k. Backward: `k · grad`.
+    pub fn scale(&self, k: T) -> Tensor<T> {
+        let value = self.0.value.borrow().mapv(|v| v * k);
+        Tensor::new(value, Op::Scale(self.clone(), k))
+    }
+
+    /// `a ** k` elementwise. Backward (PowBackward): `grad · (k · a^(k−1))`.
+    pub fn pow(&self, k: i32) -> Tensor<T> {
+        let value = self.0.value.borrow().mapv(|v| v.powi(k));
+        Tensor::new(value, Op::Pow(self.clone(), k))
+    }
+
+    /// `a.mean()`, a 1×1 tensor. Backward (MeanBackward): `grad / N`, expanded to a's shape.
+    pub fn mean(&self) -> Tensor<T> {
+        let v = self.0.value.borrow();
+        let n = T::from_f64_lossy(v.len() as f64);
+        let value = Array2::from_elem((1, 1), crate::loss::torch_sum(v.iter().copied()) / n);
+        drop(v);
+        Tensor::new(value, Op::Mean(self.clone()))
+    }
+
+    /// `a.sum()`, a 1×1 tensor. Backward: `grad`, expanded to a's shape.
+    pub fn sum(&self) -> Tensor<T> {
+        let value = Array2::from_elem((1, 1), crate::loss::torch_sum(self.0.value.borrow().iter().copied()));
+        Tensor::new(value, Op::Sum(self.clone()))
+    }
+
+    /// The incoming gradient of this node, split into its inputs' (each backward rule).
+    fn backward_rule(&self, grad: &Array2<T>) -> Vec<(Tensor<T>, Array2<T>)> {
+        match &self.0.op {
+            Op::Leaf => vec![],
+            Op::MatMul(a, b) => {
+                let (av, bv) = (a.0.value.borrow(), b.0.value.borrow());
+                vec![(a.clone(), grad.dot(&bv.t())), (b.clone(), av.t().dot(grad))]
+            }
+            Op::Add(a, b) => vec![(a.clone(), grad.clone()), (b.clone(), grad.clone())],
+            Op::Sub(a, b) => vec![(a.clone(), grad.clone()), (b.clone(), grad.mapv(|g| -g))],
+            Op::Mul(a, b) => {
+                let (av, bv) = (a.0.value.borrow(), b.0.value.borrow());
+                vec![(a.clone(), grad * &*bv), (b.clone(), grad * &*av)]
+            }
+            Op::Scale(a, k) => vec![(a.clone(), grad.mapv(|g| g * *k))],
+            Op::Pow(a, k) => {
+                let kk = T::from_f64_lossy(f64::from(*k));
+                let local = a.0.value.borrow().mapv(|v| kk * v.powi(k - 1));
+                vec![(a.clone(), grad * &local)]
+            }
+            Op::Mean(a) => {
+                let shape = a.0.value.borrow().dim();
+                let n = T::from_f64_lossy((shape.0 * shape.1) as f64);
+                vec![(a.clone(), Array2::from_elem(shape, grad[[0, 0]] / n))]
+            }
+            Op::Sum(a) => vec![(a.clone(), Array2::from_elem(a.0.value.borrow().dim(), grad[[0, 0]]))],
+        }
+    }
+
+    /// What backward visits, in order: each node's backward rule, named as torch names them
+    /// (`MeanBackward`, `PowBackward`, `SubBackward`, `MmBackward`, …), and `AccumulateGrad`
+    /// where a gradient lands in a leaf.
+    pub fn tape(&self) -> Vec<&'static str> {
+        self.order().iter().map(|t| t.name()).filter(|n| !n.is_empty()).collect()
+    }
+
+    fn name(&self) -> &'static str {
+        match (&self.0.op, self.requires_grad()) {
+            (Op::Leaf, true) => "AccumulateGrad",
+            (Op::Leaf, false) => "",
+            (Op::MatMul(..), _) => "MmBackward",
+            (Op::Add(..), _) => "AddBackward",
+            (Op::Sub(..), _) => "SubBackward",
+            (Op::Mul(..), _) => "MulBackward",
+            (Op::Scale(..), _) => "MulBackward (by a number)",
+            (Op::Pow(..), _) => "PowBackward",
+            (Op::Mean(..), _) => "MeanBackward",
+            (Op::Sum(..), _) => "SumBackward",
+        }
+    }
+
+    /// The nodes that need a gradient, each after every node that uses it (reverse topological order).
+    fn order(&self) -> Vec<Tensor<T>> {
+        fn visit<T: Real>(t: &Tensor<T>, seen: &mut Vec<*const Node<T>>, out: &mut Vec<Tensor<T>>) {
+            let id = Rc::as_ptr(&t.0);
+            if !t.requires_grad() || seen.contains(&id) {
+                return;
+            }
+            seen.push(id);
+            match &t.0.op {
+                Op::Leaf => {}
+                Op::MatMul(a, b) | Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) => {
+                    visit(a, seen, out);
+                    visit(b, seen, out);
+                }
+                Op::Scale(a, _) | Op::Pow(a, _) | Op::Mean(a) | Op::Sum(a) => visit(a, seen, out),
+            }
+            out.push(t.clone());
+        }
+        let mut out = Vec::new();
+        visit(self, &mut Vec::new(), &mut out);
+        out.reverse();
+        out
+    }
+
+    /// `loss.backward()`: the gradient of this 1×1 tensor with respect to every leaf that
+    /// requires one, **added** into the leaf's `.grad` (torch's semantics: call
+    /// [`zero_grad`](Self::zero_grad) between steps). A tensor used twice gets the sum of both paths.
+    ///
+    /// # Errors
+    /// [`GdlabError::NotScalar`] unless this tensor is 1×1.
+    pub fn backward(&self) -> Result<()> {
+        let shape = self.0.value.borrow().dim();
+        if shape != (1, 1) {
+            return Err(GdlabError::NotScalar { what: "backward()", shape });
+        }
+        let mut pending: HashMap<*const Node<T>, Array2<T>> = HashMap::new();
+        pending.insert(Rc::as_ptr(&self.0), Array2::ones((1, 1)));
+        for node in self.order() {
+            let Some(grad) = pending.remove(&Rc::as_ptr(&node.0)) else { continue };
+            if let Op::Leaf = node.0.op {
+                let mut slot = node.0.grad.borrow_mut();
+                *slot = Some(match slot.take() {
+                    Some(old) => old + &grad,
+                    None => grad,
+                });
+                continue;
+            }
+            for (input, g) in node.backward_rule(&grad) {
+                if input.requires_grad() {
+                    let entry = pending.entry(Rc::as_ptr(&input.0));
+                    entry.and_modify(|sum| *sum += &g).or_insert(g);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn same_shape<T: Real>(a: &Tensor<T>, b: &Tensor<T>, what: &'static str) -> Result<()> {
+    ensure_shape(what, a.0.value.borrow().dim(), b.0.value.borrow().shape())
+}
+
+macro_rules! elementwise {
+    ($trait:ident, $method:ident, $op:ident, $what:literal, |$x:ident, $y:ident| $body:expr) => {
+        impl<T: Real> std::ops::$trait<&Tensor<T>> for &Tensor<T> {
+            type Output = Result<Tensor<T>>;
+
+            fn $method(self, other: &Tensor<T>) -> Result<Tensor<T>> {
+                same_shape(self, other, $what)?;
+                let value = {
+                    let ($x, $y) = (self.0.value.borrow(), other.0.value.borrow());
+                    $body
+                };
+                Ok(Tensor::new(value, Op::$op(self.clone(), other.clone())))
+            }
+        }
+    };
+}
+// a + b, a − b, a * b elementwise; their backward rules are in `backward_rule`.
+elementwise!(Add, add, Add, "the right operand of + (it must match the left)", |a, b| &*a + &*b);
+elementwise!(Sub, sub, Sub, "the right operand of − (it must match the left)", |a, b| &*a - &*b);
+elementwise!(Mul, mul, Mul, "the right operand of * (it must match the left)", |a, b| &*a * &*b);
+
+/// The lesson's loss on the tape, `((y − y_hat) ** 2).mean()`, as the original writes it.
+///
+/// # Errors
+/// [`GdlabError::ShapeMismatch`] unless the shapes match.
+pub fn mse_t<T: Real>(y: &Tensor<T>, y_hat: &Tensor<T>) -> Result<Tensor<T>> {
+    Ok((y - y_hat)?.pow(2).mean())
+}
+
+/// A finite-difference check of the tape's gradient, entry by entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradientCheck {
+    /// The tape's gradient.
+    pub analytic: Array2<f64>,
+    /// Central differences `(f(x + h) − f(x − h)) / 2h`.
+    pub estimate: Array2<f64>,
+    /// `|a − b| / max(|a|, |b|)` per entry (0 where both are 0), as cs231n's notes define it.
+    pub relative_error: Array2<f64>,
+}
+
+impl GradientCheck {
+    /// The largest relative error: below about 1e-7 is right, above 1e-2 is wrong.
+    pub fn max_relative_error(&self) -> f64 {
+        self.relative_error.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+/// Checks the tape's gradient of `loss(x)` at `x` against central differences with step `h`, in f64.
+///
+/// # Errors
+/// [`GdlabError::InvalidParameter`] unless `h` is finite and > 0; whatever `loss` returns;
+/// [`GdlabError::NotScalar`] if `loss` does not give a 1×1 tensor.
+pub fn gradient_check(
+    loss: impl Fn(&Tensor<f64>) -> Result<Tensor<f64>>,
+    x: &Array2<f64>,
+    h: f64,
+) -> Result<GradientCheck> {
+    crate::error::ensure_param(h.is_finite() && h > 0.0, "h", h, "a finite step > 0")?;
+    let leaf = Tensor::leaf(x.clone());
+    loss(&leaf)?.backward()?;
+    let analytic = leaf.grad().unwrap_or_else(|| Array2::zeros(x.dim()));
+    let at = |x: Array2<f64>| loss(&Tensor::constant(x))?.item();
+    let mut estimate = Array2::zeros(x.dim());
+    for ((i, j), e) in estimate.indexed_iter_mut() {
+        let (mut up, mut down) = (x.clone(), x.clone());
+        up[[i, j]] += h;
+        down[[i, j]] -= h;
+        *e = (at(up)? - at(down)?) / (2.0 * h);
+    }
+    let relative_error = ndarray::Zip::from(&analytic).and(&estimate).map_collect(|&a: &f64, &b: &f64| {
+        let scale = a.abs().max(b.abs());
+        if scale == 0.0 { 0.0 } else { (a - b).abs() / scale }
+    });
+    Ok(GradientCheck { analytic, estimate, relative_error })
+}
