@@ -329,3 +329,42 @@ fn pinv_prints_torch_linalg_pinv_and_the_rank() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn grad_prints_the_tape_the_formula_and_the_differences() {
+    // torch.manual_seed(314); X = torch.rand(size=[4, 4], requires_grad=True)
+    // loss = ((torch.eye(4) - X @ M1234) ** 2).mean(); loss.backward(); X.grad
+    let fx = fixtures();
+    let want = fx["autograd"].as_array().unwrap().iter().find(|c| c["name"] == "diag1234" && c["seed"] == 314).unwrap();
+    let got = json_of(&["grad", "--seed", "314", "--json"]);
+    assert_eq!(got["dtype"], "float32");
+    assert_eq!(got["loss"].as_f64(), want["loss"].as_f64());
+    assert_eq!(flat(&got["autograd"]), flat(&want["grad"]), "the tape is torch's X.grad, bit for bit");
+    assert_eq!(flat(&got["closed_form"]), flat(&want["grad"]), "and so is mse_grad");
+    for (g, w) in flat(&got["finite_difference"]).iter().zip_eq(flat(&want["grad"])) {
+        assert!((g - w).abs() <= 1e-6, "central differences {g} vs torch {w}");
+    }
+    assert!(got["relative_error"].as_f64().unwrap() < 1e-6);
+    // In float64 the tape and the differences agree to the differences' own error.
+    let f64_run = json_of(&["grad", "--seed", "7", "--f64", "--json"]);
+    assert!(f64_run["relative_error"].as_f64().unwrap() < 1e-7, "{}", f64_run["relative_error"]);
+    let text = String::from_utf8(gdlab(&["grad"]).stdout).unwrap();
+    assert!(text.starts_with("loss 1.6650\nautograd, loss.backward():\n[[-3.5046e-02,"), "{text}");
+}
+
+#[test]
+fn bad_grad_arguments_end_with_one_line_and_exit_code_2() {
+    let dir = std::env::temp_dir().join(format!("gdlab-cli-grad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wide = dir.join("wide.csv");
+    std::fs::write(&wide, "1,2,3\n4,5,6\n").unwrap();
+    fails_with(&["grad", "--h", "0"], 2, "invalid --h 0: expected a finite step > 0");
+    fails_with(&["grad", "--h", "-1e-3"], 2, "invalid --h -0.001");
+    fails_with(&["grad", "--h", "inf"], 2, "invalid --h inf");
+    fails_with(
+        &["grad", "--matrix", wide.to_str().unwrap()],
+        2,
+        "M must be square for the lesson's loss: got shape (2, 3)",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
