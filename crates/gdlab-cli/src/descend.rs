@@ -9,26 +9,14 @@ use gdlab::{AnyOptimizer, Real, Report};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
-use crate::matrices::{read_matrix, rows};
+use crate::matrices::{Problem, rows};
 use crate::{Failure, bad_input};
 
 #[derive(Args)]
 pub(crate) struct DescendArgs {
-    /// Seed of the random start, as `torch.manual_seed`.
-    #[arg(long, default_value_t = 314)]
-    seed: u64,
-    /// M as a diagonal, comma-separated.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "1,2,3,4",
-        allow_hyphen_values = true,
-        conflicts_with = "matrix"
-    )]
-    diag: Vec<f64>,
-    /// M from a CSV file: one row per line, no header; any m×n shape.
-    #[arg(long, value_name = "FILE.csv")]
-    matrix: Option<PathBuf>,
+    /// The seed of the start and the matrix M.
+    #[command(flatten)]
+    problem: Problem,
     /// Which inverse to look for: left (X·M ≈ I) or right (M·X ≈ I); default left when M has at
     /// least as many rows as columns.
     #[arg(long, value_enum)]
@@ -141,10 +129,7 @@ impl DescendArgs {
 }
 
 pub(crate) fn descend(args: &DescendArgs) -> Result<String, Failure> {
-    let m = match &args.matrix {
-        Some(path) => read_matrix(path)?,
-        None => Array2::from_diag(&Array1::from(args.diag.clone())),
-    };
+    let m = args.problem.matrix()?;
     if args.f64 { descend_as::<f64>(args, &m) } else { descend_as::<f32>(args, &m.mapv(|v| v as f32)) }
 }
 
@@ -157,7 +142,7 @@ fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Fail
     };
     let descent = InverseDescent::new(m).side(side);
     let descent = match args.start {
-        StartName::Rand => descent.seed(args.seed),
+        StartName::Rand => descent.seed(args.problem.seed),
         StartName::Zeros => descent.zeros(),
     };
     let descent = descent.lr(args.lr).steps(args.steps).record_every(args.every).optimizer(optimizer);
@@ -180,7 +165,7 @@ fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Fail
         let doc = json!({
             "dtype": T::DTYPE,
             "optimizer": optimizer_json,
-            "seed": args.seed,
+            "seed": args.problem.seed,
             "lr": args.lr,
             "steps": args.steps,
             "every": args.every,
@@ -236,7 +221,7 @@ fn write_report<T: Real>(
             history.x.ncols(),
             history.x.nrows(),
             T::DTYPE,
-            args.seed,
+            args.problem.seed,
             args.lr,
             args.steps,
             history.bound,

@@ -1,34 +1,20 @@
 //! `gdlab grad`: the gradient at the lesson's start three ways, the tape, the formula and
 //! central differences.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use gdlab::autograd::{Tensor, gradient_check, mse_t};
 use gdlab::prelude::*;
 use gdlab::{Real, TorchElement};
 use serde_json::json;
 
-use crate::matrices::{read_matrix, rows};
+use crate::matrices::{Problem, rows};
 use crate::{Failure, bad_input};
 
 #[derive(Args)]
 pub(crate) struct GradArgs {
-    /// Seed of the start `torch.rand(n, n)`, as `torch.manual_seed`.
-    #[arg(long, default_value_t = 314)]
-    seed: u64,
-    /// M as a diagonal, comma-separated.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "1,2,3,4",
-        allow_hyphen_values = true,
-        conflicts_with = "matrix"
-    )]
-    diag: Vec<f64>,
-    /// M from a CSV file: one row per line, no header; square.
-    #[arg(long, value_name = "FILE.csv")]
-    matrix: Option<PathBuf>,
+    /// The seed of the start and the matrix M (square).
+    #[command(flatten)]
+    problem: Problem,
     /// Compute the tape and the formula in float64 instead of float32.
     #[arg(long)]
     f64: bool,
@@ -41,10 +27,7 @@ pub(crate) struct GradArgs {
 }
 
 pub(crate) fn grad(args: &GradArgs) -> Result<String, Failure> {
-    let m = match &args.matrix {
-        Some(path) => read_matrix(path)?,
-        None => Array2::from_diag(&Array1::from(args.diag.clone())),
-    };
+    let m = args.problem.matrix()?;
     if m.nrows() != m.ncols() {
         return Err(bad_input(format!("M must be square for the lesson's loss: got shape {:?}", m.dim())));
     }
@@ -56,7 +39,7 @@ pub(crate) fn grad(args: &GradArgs) -> Result<String, Failure> {
 
 fn grad_as<T: Real + TorchElement>(args: &GradArgs, m: &Array2<T>) -> Result<String, Failure> {
     let n = m.nrows();
-    let (x, eye) = (TorchRng::manual_seed(args.seed).rand((n, n)), Array2::<T>::eye(n));
+    let (x, eye) = (TorchRng::manual_seed(args.problem.seed).rand((n, n)), Array2::<T>::eye(n));
     // loss = mse(Y_true, X @ M); loss.backward()
     let leaf = Tensor::leaf(x);
     let loss = mse_t(&Tensor::constant(eye.clone()), &leaf.matmul(&Tensor::constant(m.clone()))?)?;
@@ -75,7 +58,7 @@ fn grad_as<T: Real + TorchElement>(args: &GradArgs, m: &Array2<T>) -> Result<Str
     Ok(if args.json {
         let num = |v: T| json!(v.as_f64());
         let doc = json!({
-            "dtype": T::DTYPE, "seed": args.seed, "h": args.h, "m": rows(m, num),
+            "dtype": T::DTYPE, "seed": args.problem.seed, "h": args.h, "m": rows(m, num),
             "loss": loss.item()?.as_f64(), "autograd": rows(&tape, num), "closed_form": rows(&closed, num),
             "finite_difference": rows(&estimate, |v| json!(v)), "relative_error": relative,
         });

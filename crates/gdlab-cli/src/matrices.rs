@@ -10,6 +10,36 @@ use serde_json::{Value, json};
 
 use crate::{Failure, bad_input};
 
+/// The start's seed and M, shared by `descend` and `grad`.
+#[derive(Args)]
+pub(crate) struct Problem {
+    /// Seed of the random start `torch.rand(n, m)`, as `torch.manual_seed`.
+    #[arg(long, default_value_t = 314)]
+    pub(crate) seed: u64,
+    /// M as a diagonal, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1,2,3,4",
+        allow_hyphen_values = true,
+        conflicts_with = "matrix"
+    )]
+    diag: Vec<f64>,
+    /// M from a CSV file: one row per line, no header.
+    #[arg(long, value_name = "FILE.csv")]
+    matrix: Option<PathBuf>,
+}
+
+impl Problem {
+    /// M, from the CSV file or the diagonal.
+    pub(crate) fn matrix(&self) -> Result<Array2<f64>, Failure> {
+        match &self.matrix {
+            Some(path) => read_matrix(path),
+            None => Ok(Array2::from_diag(&Array1::from(self.diag.clone()))),
+        }
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct PinvArgs {
     /// The matrix, from a CSV file: one row per line, no header.
@@ -63,7 +93,7 @@ pub(crate) fn rows<T: Copy>(a: &ArrayRef2<T>, f: impl Fn(T) -> Value) -> Value {
 }
 
 /// A matrix from CSV: one row per line, numbers only, no header; `#` starts a comment.
-pub(crate) fn read_matrix(path: &Path) -> Result<Array2<f64>, Failure> {
+fn read_matrix(path: &Path) -> Result<Array2<f64>, Failure> {
     let name = path.display();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
