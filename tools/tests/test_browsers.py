@@ -33,7 +33,7 @@ def test_exported_html_draws_every_plot_offline(chromium, src):
 
 
 def test_dragging_the_lr_slider_redraws_the_loss_in_the_exported_page(chromium):
-    before, after = browser.in_exported_page(chromium, EXECUTED / "04_optimizers.html", ".slider-container", 2,
+    before, after = browser.in_exported_page(chromium, EXECUTED / "05_optimizers.html", ".slider-container", 2,
                                              browser.drag_lr_slider)
     assert before is not None, "the lr slider was drawn"
     assert after["active"] > before["active"], f"the slider did not move: {before['active']} → {after['active']}"
@@ -42,14 +42,14 @@ def test_dragging_the_lr_slider_redraws_the_loss_in_the_exported_page(chromium):
 
 
 def test_dragging_the_lr_slider_redraws_the_loss_in_jupyterlab(chromium, lab):
-    before, after = browser.in_jupyterlab(chromium, lab, "04_optimizers.ipynb", ".slider-container", 2,
+    before, after = browser.in_jupyterlab(chromium, lab, "05_optimizers.ipynb", ".slider-container", 2,
                                           browser.drag_lr_slider)
     assert before is not None, "JupyterLab drew the lr slider"
     assert after["active"] > before["active"] and after["loss"] != before["loss"], (before, after)
 
 
 def test_the_animation_plays_in_the_exported_page(chromium):
-    got = browser.animation_in_exported_page(chromium, EXECUTED / "03_convergence.html")
+    got = browser.animation_in_exported_page(chromium, EXECUTED / "04_convergence.html")
     assert got["frames"] == 100, got
     assert got["slider_rail"] == 1, f"no slider drawn: {got}"
     assert any("Play" in b for b in got["buttons"]) and any("Pause" in b for b in got["buttons"]), got
@@ -57,7 +57,7 @@ def test_the_animation_plays_in_the_exported_page(chromium):
 
 
 def test_the_animation_plays_in_jupyterlab(chromium, lab):
-    got = browser.animation_in_jupyterlab(chromium, lab, "03_convergence.ipynb")
+    got = browser.animation_in_jupyterlab(chromium, lab, "04_convergence.ipynb")
     assert got["slider"] and got["frames"] == 100, got
     assert got["active_after"] > got["active_before"], f"play did not move the slider: {got}"
 

@@ -1,11 +1,11 @@
-"""Notebook 02, when there is no inverse: the runs it prints against the theory it states."""
+"""Notebook 03, when there is no inverse: the runs it prints against the theory it states."""
 import re
 
 import nbformat
 
 from nbtest import ROOT, cell_with, executed, figures, text_of
 
-NB = "02_indicator_matrix.ipynb"
+NB = "03_indicator_matrix.ipynb"
 
 
 def number(pattern, text):

@@ -10,10 +10,10 @@ from nbtest import EXECUTED, PLOTLY, REMOTE, ROOT, cell_with, executed, figures,
 
 PLUMBING = {
     "01_matrix_inverse.ipynb": ["show(", "show_int(", ".to_string()"],
-    "02_indicator_matrix.ipynb": ["show(", "show_int(", "true, false", "false, true", "true, true", "collect::<Result",
+    "03_indicator_matrix.ipynb": ["show(", "show_int(", "true, false", "false, true", "true, true", "collect::<Result",
                                   ".to_string()", ".clone()"],
-    "03_convergence.ipynb": [".to_string()", "collect::<Result", "Ok((", "for i in 0..", "};", "0.4605170185988091"],
-    "04_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
+    "04_convergence.ipynb": [".to_string()", "collect::<Result", "Ok((", "for i in 0..", "};", "0.4605170185988091"],
+    "05_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
 }
 
 
@@ -94,7 +94,7 @@ def test_nothing_is_fetched_from_the_network(src):
 
 
 def test_convergence_rates_agree_with_the_theory_within_5_percent():
-    printed = text_of(cell_with(executed("03_convergence.ipynb"), "rate_comparison("))
+    printed = text_of(cell_with(executed("04_convergence.ipynb"), "rate_comparison("))
     rates = RATE.findall(printed)
     assert [r[0] for r in rates] == ["1", "2", "3", "4"], printed
     for column, predicted, measured in rates:
@@ -105,14 +105,14 @@ def test_convergence_rates_agree_with_the_theory_within_5_percent():
 
 
 def test_divergence_is_reported_as_the_typed_error():
-    nb = executed("03_convergence.ipynb")
+    nb = executed("04_convergence.ipynb")
     printed = text_of(cell_with(nb, "let too_fast"))
     assert re.search(r"gradient descent diverged at step \d+ .*exceeds the stability bound", printed), printed
     assert plot_outputs(nb), "the diverged losses are plotted"
 
 
 def test_the_animation_has_a_frame_per_step_a_slider_and_play():
-    cell = cell_with(executed("03_convergence.ipynb"), "diff_animation(")
+    cell = cell_with(executed("04_convergence.ipynb"), "diff_animation(")
     (fig,) = figures(cell)
     assert len(fig["frames"]) == 100
     assert len(fig["layout"]["sliders"][0]["steps"]) == 100
@@ -120,7 +120,7 @@ def test_the_animation_has_a_frame_per_step_a_slider_and_play():
 
 
 def test_optimizer_rates_agree_with_the_theory_within_5_percent():
-    nb = executed("04_optimizers.ipynb")
+    nb = executed("05_optimizers.ipynb")
     found = []
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -132,7 +132,7 @@ def test_optimizer_rates_agree_with_the_theory_within_5_percent():
 
 
 def test_momentum_needs_fewer_steps_than_plain_descent():
-    steps = race_steps(executed("04_optimizers.ipynb"))
+    steps = race_steps(executed("05_optimizers.ipynb"))
     assert len(steps) == 5, steps
     momentum = steps["momentum, best (lr, β)"]
     assert momentum is not None and momentum < steps["SGD, the lesson's lr"] and momentum < steps["SGD, best lr"]
@@ -141,7 +141,7 @@ def test_momentum_needs_fewer_steps_than_plain_descent():
 
 @pytest.mark.parametrize("snippet,count", [("lr_slider(", 30), ("beta_slider(", 20)])
 def test_the_slider_figures_carry_plotly_slider_steps(snippet, count):
-    cell = cell_with(executed("04_optimizers.ipynb"), snippet)
+    cell = cell_with(executed("05_optimizers.ipynb"), snippet)
     (fig,) = figures(cell)
     steps = fig["layout"]["sliders"][0]["steps"]
     assert len(steps) == count and all(s["method"] == "update" for s in steps)

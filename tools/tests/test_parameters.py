@@ -30,7 +30,7 @@ def test_param_seed_changes_the_numbers_and_314_reproduces_them():
 
 
 def test_convergence_parameters_are_injected_by_papermills_rust_translator():
-    nb = nbrun.parameterize(ROOT / "notebooks/03_convergence.ipynb",
+    nb = nbrun.parameterize(ROOT / "notebooks/04_convergence.ipynb",
                             {"seed": "7", "seed_count": "5", "tolerance": "1e-8", "lr": "0.9"})
     (cell,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert nb.metadata.papermill["parameters"] == {"seed": 7, "seed_count": 5, "tolerance": 1e-8, "lr": 0.9}
@@ -40,11 +40,11 @@ def test_convergence_parameters_are_injected_by_papermills_rust_translator():
     for bad, message in [({"seed_count": "many"}, "expected a non-negative integer"), ({"seed": "-1"}, "non-negative"),
                          ({"lr": "fast"}, "expected a number"), ({"sed": "1"}, "unknown parameter 'sed'")]:
         with pytest.raises(ValueError, match=message):
-            nbrun.parameterize(ROOT / "notebooks/03_convergence.ipynb", bad)
+            nbrun.parameterize(ROOT / "notebooks/04_convergence.ipynb", bad)
 
 
 def test_the_exercises_of_03_are_still_right_with_seed_7():
-    nb = executed("03_convergence.ipynb", SEED7)
+    nb = executed("04_convergence.ipynb", SEED7)
     assert nb.metadata.papermill["parameters"] == {"seed": 7}
     assert "let seed = if false { seed } else { \"7\".parse()" in cell_with(nb, "Parameters injected").source
     assert RIGHT.findall(printed(nb)) == exercises_of(nb)

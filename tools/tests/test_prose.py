@@ -31,16 +31,16 @@ def test_01_the_loss_line_bends_from_0_21_to_0_888():
     assert f"from {first} at the first step to {later}" in said, (first, later)
 
 
-def test_03_quotes_the_predicted_column_for_hilbert_3_and_4():
-    text = output_of("03_convergence.ipynb", "for case in &study[2..]")
-    said = prose("03_convergence.ipynb", "By the `predicted` column")
+def test_04_quotes_the_predicted_column_for_hilbert_3_and_4():
+    text = output_of("04_convergence.ipynb", "for case in &study[2..]")
+    said = prose("04_convergence.ipynb", "By the `predicted` column")
     for n in ("3", "4"):
         millions = re.search(rf"Hilbert {n}: ([\d.]+) million", text).group(1)
         assert f"Hilbert {n} would need about {millions} million" in said or f"Hilbert {n} about {millions} million" in said, (n, millions, said)
 
 
-def test_04_the_least_stable_beta_and_the_diverging_slider_values():
-    nb = "04_optimizers.ipynb"
+def test_05_the_least_stable_beta_and_the_diverging_slider_values():
+    nb = "05_optimizers.ipynb"
     text = output_of(nb, "let least_beta")
     least, unstable = re.search(r"stable for β > ([\d.]+): (\d+) of the", text).groups()
     said = prose(nb, "## Drag the momentum")
@@ -50,9 +50,9 @@ def test_04_the_least_stable_beta_and_the_diverging_slider_values():
     assert f"β must exceed {least}" in prose(nb, "Note the heavy ball's learning rate")
 
 
-def test_04_adams_first_steps_are_not_fast():
-    text = output_of("04_optimizers.ipynb", "let adam_start")
+def test_05_adams_first_steps_are_not_fast():
+    text = output_of("05_optimizers.ipynb", "let adam_start")
     adam, sgd = re.search(r"Adam \(lr 0.1\) ([\d.]+), plain descent \(lr [\d.]+\) ([\d.]+)", text).groups()
-    said = prose("04_optimizers.ipynb", "**Why Adam is slow here.**")
+    said = prose("05_optimizers.ipynb", "**Why Adam is slow here.**")
     assert f"its loss is {adam}, against {sgd}" in said, (adam, sgd)
     assert float(adam) > float(sgd)

@@ -2,7 +2,8 @@
 //! central differences.
 
 use clap::Args;
-use gdlab::autograd::{Tensor, gradient_check, mse_t};
+use gdlab::autograd::{Tensor, mse_t};
+use gdlab::gradcheck::gradient_check;
 use gdlab::prelude::*;
 use gdlab::{Real, TorchElement};
 use serde_json::json;

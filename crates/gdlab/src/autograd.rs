@@ -19,7 +19,7 @@
 //! # Ok::<(), gdlab::GdlabError>(())
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -41,8 +41,9 @@ impl<T: Real> std::fmt::Debug for Tensor<T> {
 
 struct Node<T: Real> {
     value: RefCell<Array2<T>>,
-    /// Only leaves that require a gradient keep one, as in torch.
+    /// Only leaves that require a gradient keep one, as in torch, and nodes asked to retain it.
     grad: RefCell<Option<Array2<T>>>,
+    retains_grad: Cell<bool>,
     requires_grad: bool,
     op: Op<T>,
 }
@@ -67,7 +68,13 @@ impl<T: Real> Tensor<T> {
             Op::MatMul(a, b) | Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) => a.requires_grad() || b.requires_grad(),
             Op::Scale(a, _) | Op::Pow(a, _) | Op::Mean(a) | Op::Sum(a) => a.requires_grad(),
         };
-        Tensor(Rc::new(Node { value: RefCell::new(value), grad: RefCell::new(None), requires_grad, op }))
+        Tensor(Rc::new(Node {
+            value: RefCell::new(value),
+            grad: RefCell::new(None),
+            retains_grad: Cell::new(false),
+            requires_grad,
+            op,
+        }))
     }
 
     /// A leaf that requires a gradient: `torch.tensor(…, requires_grad=True)`.
@@ -75,6 +82,7 @@ impl<T: Real> Tensor<T> {
         Tensor(Rc::new(Node {
             value: RefCell::new(value),
             grad: RefCell::new(None),
+            retains_grad: Cell::new(false),
             requires_grad: true,
             op: Op::Leaf,
         }))
@@ -107,7 +115,13 @@ impl<T: Real> Tensor<T> {
         self.0.requires_grad
     }
 
-    /// `.grad`: `None` until a backward pass has reached this leaf.
+    /// `.retain_grad()`: this intermediate result keeps the gradient that backward passes
+    /// through it, so that `grad()` shows it (a leaf always keeps its own).
+    pub fn retain_grad(&self) {
+        self.0.retains_grad.set(true);
+    }
+
+    /// `.grad`: `None` until a backward pass has reached this leaf (or a node that retains it).
     pub fn grad(&self) -> Option<Array2<T>> {
         self.0.grad.borrow().clone()
     }
@@ -260,13 +274,12 @@ impl<T: Real> Tensor<T> {
         pending.insert(Rc::as_ptr(&self.0), Array2::ones((1, 1)));
         for node in self.order() {
             let Some(grad) = pending.remove(&Rc::as_ptr(&node.0)) else { continue };
-            if let Op::Leaf = node.0.op {
+            if matches!(node.0.op, Op::Leaf) || node.0.retains_grad.get() {
                 let mut slot = node.0.grad.borrow_mut();
                 *slot = Some(match slot.take() {
                     Some(old) => old + &grad,
-                    None => grad,
+                    None => grad.clone(),
                 });
-                continue;
             }
             for (input, g) in node.backward_rule(&grad) {
                 if input.requires_grad() {
@@ -310,51 +323,4 @@ elementwise!(Mul, mul, Mul, "the right operand of * (it must match the left)", |
 /// [`GdlabError::ShapeMismatch`] unless the shapes match.
 pub fn mse_t<T: Real>(y: &Tensor<T>, y_hat: &Tensor<T>) -> Result<Tensor<T>> {
     Ok((y - y_hat)?.pow(2).mean())
-}
-
-/// A finite-difference check of the tape's gradient, entry by entry.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GradientCheck {
-    /// The tape's gradient.
-    pub analytic: Array2<f64>,
-    /// Central differences `(f(x + h) − f(x − h)) / 2h`.
-    pub estimate: Array2<f64>,
-    /// `|a − b| / max(|a|, |b|)` per entry (0 where both are 0), as cs231n's notes define it.
-    pub relative_error: Array2<f64>,
-}
-
-impl GradientCheck {
-    /// The largest relative error: below about 1e-7 is right, above 1e-2 is wrong.
-    pub fn max_relative_error(&self) -> f64 {
-        self.relative_error.iter().copied().fold(0.0, f64::max)
-    }
-}
-
-/// Checks the tape's gradient of `loss(x)` at `x` against central differences with step `h`, in f64.
-///
-/// # Errors
-/// [`GdlabError::InvalidParameter`] unless `h` is finite and > 0; whatever `loss` returns;
-/// [`GdlabError::NotScalar`] if `loss` does not give a 1×1 tensor.
-pub fn gradient_check(
-    loss: impl Fn(&Tensor<f64>) -> Result<Tensor<f64>>,
-    x: &Array2<f64>,
-    h: f64,
-) -> Result<GradientCheck> {
-    crate::error::ensure_param(h.is_finite() && h > 0.0, "h", h, "a finite step > 0")?;
-    let leaf = Tensor::leaf(x.clone());
-    loss(&leaf)?.backward()?;
-    let analytic = leaf.grad().unwrap_or_else(|| Array2::zeros(x.dim()));
-    let at = |x: Array2<f64>| loss(&Tensor::constant(x))?.item();
-    let mut estimate = Array2::zeros(x.dim());
-    for ((i, j), e) in estimate.indexed_iter_mut() {
-        let (mut up, mut down) = (x.clone(), x.clone());
-        up[[i, j]] += h;
-        down[[i, j]] -= h;
-        *e = (at(up)? - at(down)?) / (2.0 * h);
-    }
-    let relative_error = ndarray::Zip::from(&analytic).and(&estimate).map_collect(|&a: &f64, &b: &f64| {
-        let scale = a.abs().max(b.abs());
-        if scale == 0.0 { 0.0 } else { (a - b).abs() / scale }
-    });
-    Ok(GradientCheck { analytic, estimate, relative_error })
 }

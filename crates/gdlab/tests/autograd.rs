@@ -7,7 +7,8 @@
 //! loss = ((torch.eye(4) - x @ M) ** 2).mean()
 //! loss.backward()                      # x.grad
 //! ```
-use gdlab::autograd::{Tensor, gradient_check, mse_t};
+use gdlab::autograd::{Tensor, mse_t};
+use gdlab::gradcheck::gradient_check;
 use gdlab::prelude::*;
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
@@ -141,4 +142,20 @@ fn gradient_check_tells_a_right_gradient_from_a_wrong_one() {
         .fold(0.0, f64::max);
     assert!(worst > 1e-2, "{worst}");
     assert!(matches!(gradient_check(loss, &x, 0.0), Err(GdlabError::InvalidParameter { name: "h", .. })));
+}
+
+#[test]
+fn retain_grad_shows_each_line_of_the_chain_rule() {
+    // D = Y_true - X @ M; D.retain_grad(); S = D**2; S.retain_grad(); S.mean().backward()
+    let m = Array2::from_diag(&array![1.0f32, 2.0, 3.0, 4.0]);
+    let x = Tensor::leaf(TorchRng::manual_seed(314).rand((4, 4)));
+    let d = (&Tensor::constant(Array2::eye(4)) - &x.matmul(&Tensor::constant(m.clone())).unwrap()).unwrap();
+    let s = d.pow(2);
+    assert_eq!(s.grad(), None);
+    d.retain_grad();
+    s.retain_grad();
+    s.mean().backward().unwrap();
+    assert_eq!(s.grad().unwrap(), Array2::from_elem((4, 4), 1.0f32 / 16.0));
+    assert_eq!(d.grad().unwrap(), d.value() * (2.0f32 / 16.0));
+    assert_eq!(x.grad().unwrap(), mse_grad(&x.value(), &m, &Array2::eye(4)));
 }

@@ -1,4 +1,4 @@
-//! The convergence theory of notebook 03 against measured runs.
+//! The convergence theory of notebook 04 against measured runs.
 
 use approx::assert_abs_diff_eq;
 use gdlab::Divergence;

@@ -53,12 +53,15 @@ fn checks_answer_at_the_largest_seed() {
     let s = u64::MAX;
     not_yet(&check::ex_01_1(&f32::NAN, s), "1.1");
     not_yet(&check::ex_01_3(&usize::MAX, s), "1.3");
-    not_yet(&check::ex_02_2(&f64::NAN, s, 17, 3, 0.2), "2.2");
-    not_yet(&check::ex_03_2(&usize::MAX, s, lesson_lr(), 1e-6), "3.2");
-    not_yet(&check::ex_03_3(&f64::NAN, s, 1e-6), "3.3");
-    not_yet(&check::ex_04_1(&f64::NAN, s), "4.1");
-    not_yet(&check::ex_04_2(&(f64::NAN, f64::NAN), s), "4.2");
-    not_yet(&check::ex_04_3(&usize::MAX, s), "4.3");
+    not_yet(&check::ex_02_1(&f32::NAN, s), "2.1");
+    not_yet(&check::ex_02_3(&f64::NAN, s), "2.3");
+    right(&check::ex_02_4(ridge_grad, s), "2.4");
+    not_yet(&check::ex_03_2(&f64::NAN, s, 17, 3, 0.2), "3.2");
+    not_yet(&check::ex_04_2(&usize::MAX, s, lesson_lr(), 1e-6), "4.2");
+    not_yet(&check::ex_04_3(&f64::NAN, s, 1e-6), "4.3");
+    not_yet(&check::ex_05_1(&f64::NAN, s), "5.1");
+    not_yet(&check::ex_05_2(&(f64::NAN, f64::NAN), s), "5.2");
+    not_yet(&check::ex_05_3(&usize::MAX, s), "5.3");
 }
 
 #[test]
@@ -118,110 +121,168 @@ fn ex_01_4_the_step_as_a_function() {
 }
 
 #[test]
-fn ex_02_1_expected_words_per_document() {
-    right(&check::ex_02_1(&(8.0 * 0.2), 8, 0.2), "2.1");
-    right(&check::ex_02_1(&1.5, 3, 0.5), "2.1");
-    not_yet(&check::ex_02_1(&0.2, 8, 0.2), "2.1");
-    not_yet(&check::ex_02_1(&f64::NAN, 8, 0.2), "2.1");
+fn ex_02_1_three_backward_passes_add_up() {
+    // Three backward() calls without zero_grad: .grad holds g + g + g.
+    let (m, y) = lesson();
+    let g = mse_grad(&TorchRng::manual_seed(SEED).rand((4, 4)), &m, &y)[[0, 0]];
+    right(&check::ex_02_1(&(g + g + g), SEED), "2.1");
+    not_yet(&check::ex_02_1(&g, SEED), "2.1");
+    not_yet(&check::ex_02_1(&(g + g), SEED), "2.1");
+    not_yet(&check::ex_02_1(&f32::NAN, SEED), "2.1");
 }
 
 #[test]
-fn ex_02_2_simulated_words_per_document() {
+fn ex_02_2_the_ridge_shrinks_x_m() {
+    // On diag(1, 2, 3, 4) the first entry solves (x·1 − 1)·1 + λ·x = 0: X·M's entry is 1/(1 + λ).
+    for lambda in [0.5, 0.1, 3.0] {
+        right(&check::ex_02_2(&(1.0 / (1.0 + lambda)), lambda), "2.2");
+        not_yet(&check::ex_02_2(&1.0, lambda), "2.2");
+        not_yet(&check::ex_02_2(&(1.0 / (1.0 + lambda)).sqrt(), lambda), "2.2");
+    }
+    not_yet(&check::ex_02_2(&f64::NAN, 0.5), "2.2");
+}
+
+#[test]
+fn ex_02_3_the_best_forward_step_in_f32() {
+    // f'' is largest along the last column: 2·4²/16 = 2, so h = √(2·ε·f/2) = √(ε·f).
+    let (m, y) = lesson();
+    let f = f64::from(mse(&y, &TorchRng::manual_seed(SEED).rand::<f32, _>((4, 4)).dot(&m)));
+    right(&check::ex_02_3(&(f64::from(f32::EPSILON) * f).sqrt(), SEED), "2.3");
+    not_yet(&check::ex_02_3(&(f64::EPSILON * f).sqrt(), SEED), "2.3");
+    not_yet(&check::ex_02_3(&f64::from(f32::EPSILON).sqrt(), SEED), "2.3");
+    not_yet(&check::ex_02_3(&f64::NAN, SEED), "2.3");
+}
+
+fn ridge_grad(x: &Array2<f64>, m: &Array2<f64>, lambda: f64) -> Array2<f64> {
+    let n = (x.nrows() * m.ncols()) as f64;
+    ((x.dot(m) - Array2::<f64>::eye(x.nrows())).dot(&m.t()) + lambda * x) * (2.0 / n)
+}
+
+fn mse_grad_only(x: &Array2<f64>, m: &Array2<f64>, _lambda: f64) -> Array2<f64> {
+    mse_grad(x, m, &Array2::eye(x.nrows()))
+}
+
+fn ridge_without_two_over_n_on_lambda(x: &Array2<f64>, m: &Array2<f64>, lambda: f64) -> Array2<f64> {
+    mse_grad(x, m, &Array2::eye(x.nrows())) + lambda * x
+}
+
+fn ridge_for_4x4_only(x: &Array2<f64>, m: &Array2<f64>, lambda: f64) -> Array2<f64> {
+    ((x.dot(m) - Array2::<f64>::eye(4)).dot(&m.t()) + lambda * x) * (2.0 / 16.0)
+}
+
+#[test]
+fn ex_02_4_the_ridge_gradient_as_a_function() {
+    right(&check::ex_02_4(ridge_grad, SEED), "2.4");
+    not_yet(&check::ex_02_4(mse_grad_only, SEED), "2.4");
+    not_yet(&check::ex_02_4(ridge_without_two_over_n_on_lambda, SEED), "2.4");
+    not_yet(&check::ex_02_4(ridge_for_4x4_only, SEED), "2.4");
+}
+
+#[test]
+fn ex_03_1_expected_words_per_document() {
+    right(&check::ex_03_1(&(8.0 * 0.2), 8, 0.2), "3.1");
+    right(&check::ex_03_1(&1.5, 3, 0.5), "3.1");
+    not_yet(&check::ex_03_1(&0.2, 8, 0.2), "3.1");
+    not_yet(&check::ex_03_1(&f64::NAN, 8, 0.2), "3.1");
+}
+
+#[test]
+fn ex_03_2_simulated_words_per_document() {
     let a = indicator_matrix(&mut TorchRng::manual_seed(123), 200, 8, 0.2).unwrap();
     let rows = a.sum_axis(Axis(1));
     let want = rows.iter().map(|&r| f64::from(r)).sum::<f64>() / 200.0;
-    right(&check::ex_02_2(&want, 123, 200, 8, 0.2), "2.2");
-    not_yet(&check::ex_02_2(&1.6, 123, 200, 8, 0.2), "2.2"); // the expectation, not the simulation
-    not_yet(&check::ex_02_2(&f64::NAN, 123, 200, 8, 0.2), "2.2");
+    right(&check::ex_03_2(&want, 123, 200, 8, 0.2), "3.2");
+    not_yet(&check::ex_03_2(&1.6, 123, 200, 8, 0.2), "3.2"); // the expectation, not the simulation
+    not_yet(&check::ex_03_2(&f64::NAN, 123, 200, 8, 0.2), "3.2");
 }
 
 #[test]
-fn ex_02_3_documents_with_a_word() {
+fn ex_03_3_documents_with_a_word() {
     let empty = 0.8f64 * 0.8 * 0.8 * 0.8 * 0.8 * 0.8 * 0.8 * 0.8;
-    right(&check::ex_02_3(&(200.0 * (1.0 - empty)), 200, 8, 0.2), "2.3");
-    not_yet(&check::ex_02_3(&(200.0 * empty), 200, 8, 0.2), "2.3");
-    not_yet(&check::ex_02_3(&f64::NAN, 200, 8, 0.2), "2.3");
+    right(&check::ex_03_3(&(200.0 * (1.0 - empty)), 200, 8, 0.2), "3.3");
+    not_yet(&check::ex_03_3(&(200.0 * empty), 200, 8, 0.2), "3.3");
+    not_yet(&check::ex_03_3(&f64::NAN, 200, 8, 0.2), "3.3");
 }
 
 #[test]
-fn ex_02_4_documents_for_a_standard_error_of_0_001() {
+fn ex_03_4_documents_for_a_standard_error_of_0_001() {
     // p(1−p)/(n·8) ≤ 1e-6 ⇔ n ≥ 0.16/8e-6 = 20 000
-    right(&check::ex_02_4(&20_000, 8, 0.2), "2.4");
+    right(&check::ex_03_4(&20_000, 8, 0.2), "3.4");
     // p = 0.5, 3 words: n ≥ 0.25/3e-6 = 83 333.3…, so 83 334
-    right(&check::ex_02_4(&83_334, 3, 0.5), "2.4");
-    not_yet(&check::ex_02_4(&160_000, 8, 0.2), "2.4"); // cells, not documents
-    not_yet(&check::ex_02_4(&usize::MAX, 8, 0.2), "2.4");
+    right(&check::ex_03_4(&83_334, 3, 0.5), "3.4");
+    not_yet(&check::ex_03_4(&160_000, 8, 0.2), "3.4"); // cells, not documents
+    not_yet(&check::ex_03_4(&usize::MAX, 8, 0.2), "3.4");
 }
 
 #[test]
-fn ex_03_1_the_slowest_directions_rate() {
+fn ex_04_1_the_slowest_directions_rate() {
     for lr in [lesson_lr(), 0.9, 0.2] {
         let want = [1.0f64, 4.0, 9.0, 16.0].iter().map(|l| (1.0 - 2.0 * lr * l / 16.0).abs()).fold(0.0, f64::max);
-        right(&check::ex_03_1(&want, lr), "3.1");
-        not_yet(&check::ex_03_1(&(1.0 - 2.0 * lr * 16.0 / 16.0).abs().min(want * 0.9), lr), "3.1");
-        not_yet(&check::ex_03_1(&f64::NAN, lr), "3.1");
+        right(&check::ex_04_1(&want, lr), "4.1");
+        not_yet(&check::ex_04_1(&(1.0 - 2.0 * lr * 16.0 / 16.0).abs().min(want * 0.9), lr), "4.1");
+        not_yet(&check::ex_04_1(&f64::NAN, lr), "4.1");
     }
 }
 
 #[test]
-fn ex_03_2_steps_to_the_tolerance() {
+fn ex_04_2_steps_to_the_tolerance() {
     let first_below = |seed, lr, tol: f64| losses(seed, lr, 10_000).iter().position(|&l| f64::from(l) <= tol).unwrap();
     for (seed, lr, tol) in [(SEED, lesson_lr(), 1e-6), (7, 0.3, 1e-4)] {
         let want = first_below(seed, lr, tol);
-        right(&check::ex_03_2(&want, seed, lr, tol), "3.2");
-        not_yet(&check::ex_03_2(&(want + 5), seed, lr, tol), "3.2");
-        not_yet(&check::ex_03_2(&usize::MAX, seed, lr, tol), "3.2");
+        right(&check::ex_04_2(&want, seed, lr, tol), "4.2");
+        not_yet(&check::ex_04_2(&(want + 5), seed, lr, tol), "4.2");
+        not_yet(&check::ex_04_2(&usize::MAX, seed, lr, tol), "4.2");
     }
     // Above the bound it never gets there: the answer is usize::MAX.
-    right(&check::ex_03_2(&usize::MAX, SEED, 1.1, 1e-6), "3.2");
+    right(&check::ex_04_2(&usize::MAX, SEED, 1.1, 1e-6), "4.2");
 }
 
 #[test]
-fn ex_03_3_the_fastest_learning_rate() {
+fn ex_04_3_the_fastest_learning_rate() {
     for seed in [SEED, 7] {
         // A finer sweep than the check's, with the loop written out.
         let steps = |lr: f64| losses(seed, lr, 2000).iter().position(|&l| f64::from(l) <= 1e-6);
         let fastest = (500..1000).map(|i| i as f64 / 1000.0).filter_map(|lr| steps(lr).map(|s| (s, lr)));
         let (_, want) = fastest.min_by(|a, b| a.0.cmp(&b.0)).unwrap();
-        right(&check::ex_03_3(&want, seed, 1e-6), "3.3");
+        right(&check::ex_04_3(&want, seed, 1e-6), "4.3");
         // The theory's best rate in the long run, N/(λ_min + λ_max) = 16/17, takes about 10 steps more.
-        not_yet(&check::ex_03_3(&(16.0 / 17.0), seed, 1e-6), "3.3");
-        not_yet(&check::ex_03_3(&lesson_lr(), seed, 1e-6), "3.3");
-        not_yet(&check::ex_03_3(&1.5, seed, 1e-6), "3.3"); // diverges
-        not_yet(&check::ex_03_3(&f64::NAN, seed, 1e-6), "3.3");
+        not_yet(&check::ex_04_3(&(16.0 / 17.0), seed, 1e-6), "4.3");
+        not_yet(&check::ex_04_3(&lesson_lr(), seed, 1e-6), "4.3");
+        not_yet(&check::ex_04_3(&1.5, seed, 1e-6), "4.3"); // diverges
+        not_yet(&check::ex_04_3(&f64::NAN, seed, 1e-6), "4.3");
     }
 }
 
 #[test]
-fn ex_03_4_the_smallest_diverging_rate() {
+fn ex_04_4_the_smallest_diverging_rate() {
     // M = [[2, 1], [1, 3]] is symmetric: λ(MᵀM) = λ(M)², λ_max(M) = (5 + √5)/2; N = 4.
     let lambda_max = ((5.0 + 5.0f64.sqrt()) / 2.0).powi(2);
-    right(&check::ex_03_4(&(4.0 / lambda_max)), "3.4");
-    not_yet(&check::ex_03_4(&(2.0 / lambda_max)), "3.4");
-    not_yet(&check::ex_03_4(&f64::NAN), "3.4");
+    right(&check::ex_04_4(&(4.0 / lambda_max)), "4.4");
+    not_yet(&check::ex_04_4(&(2.0 / lambda_max)), "4.4");
+    not_yet(&check::ex_04_4(&f64::NAN), "4.4");
 }
 
 #[test]
-fn ex_04_1_the_best_plain_rate_at_kappa_100() {
-    right(&check::ex_04_1(&(99.0 / 101.0), SEED), "4.1");
-    right(&check::ex_04_1(&(99.0 / 101.0), 7), "4.1");
-    not_yet(&check::ex_04_1(&(9.0 / 11.0), SEED), "4.1"); // momentum's rate
-    not_yet(&check::ex_04_1(&f64::NAN, SEED), "4.1");
+fn ex_05_1_the_best_plain_rate_at_kappa_100() {
+    right(&check::ex_05_1(&(99.0 / 101.0), SEED), "5.1");
+    right(&check::ex_05_1(&(99.0 / 101.0), 7), "5.1");
+    not_yet(&check::ex_05_1(&(9.0 / 11.0), SEED), "5.1"); // momentum's rate
+    not_yet(&check::ex_05_1(&f64::NAN, SEED), "5.1");
 }
 
 #[test]
-fn ex_04_2_polyak_at_kappa_100() {
+fn ex_05_2_polyak_at_kappa_100() {
     // Singular values 1 … 1/10: λ(MᵀM) from 1/100 to 1; N = 16.
     let lr = 2.0 * 16.0 / (1.0f64 + 0.1).powi(2);
     let beta = (9.0f64 / 11.0).powi(2);
-    right(&check::ex_04_2(&(lr, beta), SEED), "4.2");
-    not_yet(&check::ex_04_2(&(lr, 9.0 / 11.0), SEED), "4.2");
-    not_yet(&check::ex_04_2(&(beta, lr), SEED), "4.2");
-    not_yet(&check::ex_04_2(&(f64::NAN, beta), SEED), "4.2");
+    right(&check::ex_05_2(&(lr, beta), SEED), "5.2");
+    not_yet(&check::ex_05_2(&(lr, 9.0 / 11.0), SEED), "5.2");
+    not_yet(&check::ex_05_2(&(beta, lr), SEED), "5.2");
+    not_yet(&check::ex_05_2(&(f64::NAN, beta), SEED), "5.2");
 }
 
 #[test]
-fn ex_04_3_heavy_ball_steps_to_1e_10() {
+fn ex_05_3_heavy_ball_steps_to_1e_10() {
     // Polyak for diag(1, 2, 3, 4): lr = 1.28, β = 0.36; the loop written out in float64.
     let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
     let y = Array2::<f64>::eye(4);
@@ -237,9 +298,9 @@ fn ex_04_3_heavy_ball_steps_to_1e_10() {
         x = &x - &(1.28 * &buf);
     }
     let want = want.unwrap();
-    right(&check::ex_04_3(&want, SEED), "4.3");
-    not_yet(&check::ex_04_3(&(want + 10), SEED), "4.3");
-    not_yet(&check::ex_04_3(&usize::MAX, SEED), "4.3");
+    right(&check::ex_05_3(&want, SEED), "5.3");
+    not_yet(&check::ex_05_3(&(want + 10), SEED), "5.3");
+    not_yet(&check::ex_05_3(&usize::MAX, SEED), "5.3");
 }
 
 type Pair = (Array2<f64>, Array2<f64>);
@@ -258,10 +319,10 @@ fn panicking(_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: f64, _: f64) 
 }
 
 #[test]
-fn ex_04_4_heavy_ball_as_a_function() {
-    right(&check::ex_04_4(heavy_ball, SEED), "4.4");
-    not_yet(&check::ex_04_4(plain_step, SEED), "4.4");
-    not_yet(&check::ex_04_4(panicking, SEED), "4.4");
+fn ex_05_4_heavy_ball_as_a_function() {
+    right(&check::ex_05_4(heavy_ball, SEED), "5.4");
+    not_yet(&check::ex_05_4(plain_step, SEED), "5.4");
+    not_yet(&check::ex_05_4(panicking, SEED), "5.4");
 }
 
 #[test]
@@ -269,6 +330,6 @@ fn a_verdict_never_names_the_answer() {
     let want = losses(SEED, lesson_lr(), 2)[1];
     let text = check::ex_01_1(&0.0, SEED).to_string();
     assert!(!text.contains(&format!("{want}")) && !text.contains(&format!("{want:.4}")), "{text}");
-    let text = check::ex_03_4(&0.1).to_string();
+    let text = check::ex_04_4(&0.1).to_string();
     assert!(!text.contains("0.3") && !text.contains("√5"), "{text}");
 }

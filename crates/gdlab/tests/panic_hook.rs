@@ -22,7 +22,7 @@ fn a_silenced_student_panic_hides_no_other_threads_panic() {
     let rounds = 200;
     let checker = std::thread::spawn(|| {
         for _ in 0..20 {
-            assert!(!check::ex_04_4(panicking, 314).is_right());
+            assert!(!check::ex_05_4(panicking, 314).is_right());
         }
     });
     let panicker = std::thread::spawn(move || {

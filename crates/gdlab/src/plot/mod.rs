@@ -8,6 +8,7 @@
 
 mod charts;
 mod figure;
+mod gradients;
 mod lesson;
 mod optimizers;
 mod style;
@@ -15,6 +16,7 @@ mod theory;
 
 pub use charts::{bar_chart, count_heatmap, line_chart};
 pub use figure::{Figure, Report, plotly_js, resend_plotly_js};
+pub use gradients::{ErrorCurve, error_sweep_figure};
 pub use lesson::{
     MAX_PANELS, diff_animation, diff_heatmap, diff_heatmaps, frame_line, frame_lines, losses_line, matrix_heatmaps,
 };

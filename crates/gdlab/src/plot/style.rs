@@ -7,6 +7,10 @@ use plotly::{HeatMap, Plot};
 
 use super::figure::Figure;
 
+/// plotly's own first colours, for a line and the marks that belong to it.
+pub(super) const COLOURS: [&str; 8] =
+    ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
 pub(super) fn rows_of(a: ArrayView2<'_, f64>) -> Vec<Vec<f64>> {
     a.rows().into_iter().map(|r| r.to_vec()).collect()
 }

@@ -1,4 +1,4 @@
-//! Notebook 03's figures: each direction's rate, the learning-rate sweep, the conditioning study.
+//! Notebook 04's figures: each direction's rate, the learning-rate sweep, the conditioning study.
 
 use plotly::common::{Anchor, DashType, Line, Mode, Title};
 use plotly::layout::{Annotation, Axis, Layout, Shape, ShapeLine, ShapeType};
@@ -6,13 +6,12 @@ use plotly::{Plot, Scatter};
 
 use super::charts::titled_line_chart;
 use super::figure::Figure;
-use super::style::{Axes, log_axis};
+use super::style::{Axes, COLOURS, log_axis};
 use crate::convergence::{ConditioningCase, RateComparison, SweepPoint};
 
 /// Measured `‖E·v‖` per step for each direction (solid) against the prediction
 /// `‖E₀·v‖·rᵏ` (dashed), on a log scale: one colour per direction.
 pub fn rate_figure(cmp: &RateComparison) -> Figure {
-    const COLOURS: [&str; 8] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
     let mut plot = Plot::new();
     for (i, d) in cmp.directions.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
