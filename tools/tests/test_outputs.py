@@ -1,5 +1,6 @@
 """What the executed notebooks hold: no errors, plots with offline HTML, the runs' numbers against the theory."""
 import json
+import math
 import re
 
 import nbformat
@@ -10,6 +11,7 @@ from nbtest import EXECUTED, PLOTLY, REMOTE, ROOT, cell_with, executed, figures,
 
 PLUMBING = {
     "01_matrix_inverse.ipynb": ["show(", "show_int(", ".to_string()"],
+    "02_gradients.ipynb": [".to_string()", "collect::<Result", "Ok((", "unwrap_or"],
     "03_indicator_matrix.ipynb": ["show(", "show_int(", "true, false", "false, true", "true, true", "collect::<Result",
                                   ".to_string()", ".clone()"],
     "04_convergence.ipynb": [".to_string()", "collect::<Result", "Ok((", "for i in 0..", "};", "0.4605170185988091"],
@@ -153,3 +155,11 @@ def test_sources_were_not_overwritten():
     for src in sources():
         nb = nbformat.read(src, as_version=4)
         assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_the_sweep_figures_label_sits_on_its_bound_line():
+    """On a log axis plotly places an annotation in log10 units and a shape in data units."""
+    (fig,) = figures(cell_with(executed("04_convergence.ipynb"), "sweep_figure("))
+    (line,), (note,) = fig["layout"]["shapes"], fig["layout"]["annotations"]
+    assert fig["layout"]["xaxis"]["type"] == "log"
+    assert abs(note["x"] - math.log10(line["x0"])) < 1e-12, (note["x"], line["x0"])

@@ -120,6 +120,28 @@ pub fn show_decimals<T: Real>(a: &ArrayRef2<T>, decimals: usize) -> Shown {
     Shown { cells, style: Style::Numpy }
 }
 
+/// Two printouts side by side, line by line, the left one padded to its widest line: a
+/// formula's matrix next to the tape's.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let text = beside(&show(&array![[1.0f32], [2.0]]), &show(&array![[3.0f32], [4.0]]));
+/// assert_eq!(text, "[[1.],    [[3.],\n [2.]]     [4.]]");
+/// ```
+pub fn beside(left: &impl fmt::Display, right: &impl fmt::Display) -> String {
+    let (left, right) = (left.to_string(), right.to_string());
+    let width = left.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let (l, r): (Vec<&str>, Vec<&str>) = (left.lines().collect(), right.lines().collect());
+    (0..l.len().max(r.len()))
+        .map(|i| {
+            let a = l.get(i).copied().unwrap_or("");
+            let b = r.get(i).copied().unwrap_or("");
+            format!("{a:<width$}    {b}").trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A scalar as torch prints a loss: `1.6650`, or `4.7337e-05` below 1e-4.
 ///
 /// ```

@@ -90,7 +90,7 @@ pub use convergence::{
     rate_comparison, with_condition_number,
 };
 pub use descent::{InverseDescent, LearningRate, gradient_step, lesson_lr};
-pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, show, show_decimals, show_scalar};
+pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, beside, show, show_decimals, show_scalar};
 pub use error::{GdlabError, Result, Shape};
 pub use frames::{conditioning_frame, losses_frame, race_frame, seed_losses_frame};
 pub use history::{Divergence, History, Snapshot, Stop};
@@ -117,7 +117,7 @@ pub mod prelude {
     pub use crate::{
         Adam, AnyOptimizer, Axes, ColorRange, Divergence, ErrorCurve, EvcxrShow, Figure, GdlabError, History,
         InverseDescent, LearningRate, Momentum, Optimizer, Result, Sgd, Side, Snapshot, Stop, TorchRng, Tuning,
-        bar_chart, beta_slider, condition_number, conditioning_figure, conditioning_frame, conditioning_study,
+        bar_chart, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame, conditioning_study,
         cooccurrence, count_heatmap, curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps,
         distance, document_frequency, error_sweep_figure, fixed_part, frame_line, frame_lines, gd_tuning,
         gradient_step, gram_eigenvalues, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart,

@@ -73,3 +73,20 @@ fn a_step_that_is_not_positive_and_finite_is_a_typed_error() {
         assert!(matches!(got, Err(GdlabError::InvalidParameter { name: "h", .. })), "h = {h}");
     }
 }
+
+#[test]
+fn the_sweep_figure_marks_each_predicted_bottom_and_leaves_zero_errors_out() {
+    let hs = [1e-3, 1e-2, 1e-1];
+    let curves = [
+        ErrorCurve { name: "rounding only", errors: &[1e-13, 1e-14, 0.0], predicted_best: None },
+        ErrorCurve { name: "forward", errors: &[1e-6, 1e-5, 1e-4], predicted_best: Some(2e-3) },
+    ];
+    let json: serde_json::Value = serde_json::from_str(&error_sweep_figure(&hs, &curves, "sweep").to_json()).unwrap();
+    let shapes = json["layout"]["shapes"].as_array().unwrap();
+    assert_eq!(shapes.len(), 1);
+    assert_eq!(shapes[0]["x0"], 2e-3);
+    // Annotations on a log axis are placed in log10 units, shapes in data units.
+    assert!((json["layout"]["annotations"][0]["x"].as_f64().unwrap() - 2e-3f64.log10()).abs() < 1e-12);
+    assert!(json["data"][0]["y"][2].is_null(), "a zero error is a gap, not a point at log(0)");
+    assert_eq!(json["layout"]["yaxis"]["type"], "log");
+}

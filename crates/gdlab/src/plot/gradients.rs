@@ -1,6 +1,6 @@
 //! The gradients notebook's figure: finite-difference error against the step h.
 
-use plotly::common::{Anchor, DashType, Line, Mode, Title};
+use plotly::common::{Anchor, DashType, ExponentFormat, Line, Mode, Title};
 use plotly::layout::{Annotation, Layout, Shape, ShapeLine, ShapeType};
 use plotly::{Plot, Scatter};
 
@@ -20,7 +20,8 @@ pub struct ErrorCurve<'a> {
 }
 
 /// The error of finite differences against the step h, on log–log axes, with each curve's
-/// predicted bottom marked. An error of exactly 0 cannot be drawn on a log axis and leaves a gap.
+/// predicted bottom marked; ticks read 10⁻⁸, not plotly's SI prefixes (10n), which are no
+/// notation for a step size. An error of exactly 0 cannot be drawn on a log axis and leaves a gap.
 pub fn error_sweep_figure(hs: &[f64], curves: &[ErrorCurve<'_>], title: &str) -> Figure {
     let mut plot = Plot::new();
     let (mut shapes, mut notes) = (Vec::new(), Vec::new());
@@ -63,8 +64,14 @@ pub fn error_sweep_figure(hs: &[f64], curves: &[ErrorCurve<'_>], title: &str) ->
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(title))
-            .x_axis(log_axis(hs.iter().copied()).title(Title::with_text("step h")))
-            .y_axis(log_axis(errors).title(Title::with_text("largest |estimate − exact|")))
+            .x_axis(
+                log_axis(hs.iter().copied()).exponent_format(ExponentFormat::Power).title(Title::with_text("step h")),
+            )
+            .y_axis(
+                log_axis(errors)
+                    .exponent_format(ExponentFormat::Power)
+                    .title(Title::with_text("largest |estimate − exact|")),
+            )
             .shapes(shapes)
             .annotations(notes)
             .height(460),

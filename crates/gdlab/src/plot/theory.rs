@@ -78,8 +78,9 @@ pub fn sweep_figure(points: &[SweepPoint], bound: f64) -> Figure {
         .y0(0)
         .y1(1)
         .line(ShapeLine::new().color("#444").dash(DashType::Dash));
+    // On a log axis an annotation's x is in log10 units (a shape's is in data units).
     let note = Annotation::new()
-        .x(bound)
+        .x(bound.log10())
         .y(1.0)
         .x_ref("x")
         .y_ref("paper")
