@@ -156,6 +156,8 @@ OPTIMIZERS = {
     "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
     "nesterov": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True),
     "adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
+    "rmsprop": lambda p, lr: torch.optim.RMSprop(p, lr=lr),
+    "adagrad": lambda p, lr: torch.optim.Adagrad(p, lr=lr),
 }
 
 
@@ -165,7 +167,8 @@ def optim_runs():
     runs = []
     # Plain SGD at the lesson's rate, which the dense M's bound (about 0.4) is below: 0.2 there.
     for m, sgd_lr in ((diag, 0.4605170185988092), (dense, 0.2)):
-        for name, lr in [("sgd", sgd_lr), ("momentum", 0.1), ("nesterov", 0.1), ("adam", 0.1)]:
+        for name, lr in [("sgd", sgd_lr), ("momentum", 0.1), ("nesterov", 0.1), ("adam", 0.1), ("rmsprop", 0.01),
+                         ("adagrad", 0.1)]:
             for dtype in (torch.float32, torch.float64):
                 runs.append(optim_run(name, m, 314, OPTIMIZERS[name], lr, 100, dtype))
     return runs
@@ -257,6 +260,88 @@ def no_zero_loop():
     return {"seed": 314, "lr": lr, "steps": 100, "losses": losses, "final_x": values(X)}
 
 
+def randperm_cases():
+    """torch.randperm(n) after manual_seed(seed), and one drawn after torch.rand on the same stream."""
+    cases = []
+    for n in (0, 1, 2, 3, 10, 17, 100, 1000, 10000):
+        for seed in (0, 314, 2024):
+            torch.manual_seed(seed)
+            cases.append({"n": n, "seed": seed, "perm": torch.randperm(n).tolist()})
+    torch.manual_seed(7)
+    torch.rand(5)
+    after = {"seed": 7, "rand_before": 5, "n": 12, "perm": torch.randperm(12).tolist()}
+    return {"cases": cases, "after_rand": after}
+
+
+SCHEDULES = {
+    "step": lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5),
+    "exponential": lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9),
+    "cosine": lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10, eta_min=0.001),
+    # T_max=4 over 30 epochs passes the bottom and the top several times (torch's special branch).
+    "cosine_restart": lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=0.0),
+}
+SCHEDULE_PARAMS = {"step": {"step_size": 3, "gamma": 0.5}, "exponential": {"gamma": 0.9},
+                   "cosine": {"t_max": 10, "eta_min": 0.001}, "cosine_restart": {"t_max": 4, "eta_min": 0.0}}
+
+
+def schedule_cases():
+    """The rate of each of 30 epochs, scheduler.step() after each, from two base rates."""
+    cases = []
+    for name, make in SCHEDULES.items():
+        for base in (0.1, float(np.log(10 ** 0.2))):
+            w = torch.nn.Parameter(torch.zeros(1))
+            opt = torch.optim.SGD([w], lr=base)
+            sched = make(opt)
+            lrs = []
+            for _ in range(30):
+                lrs.append(opt.param_groups[0]["lr"])
+                opt.step()
+                sched.step()
+            cases.append({"schedule": name, **SCHEDULE_PARAMS[name], "base_lr": base, "lrs": lrs})
+    return cases
+
+
+def minibatch_run(name, seed, docs, words, p, noise, batch, epochs, lr, schedule=None):
+    """Least squares over the documents by minibatch SGD, as the stochastic notebook defines it."""
+    torch.manual_seed(seed)
+    A = (torch.rand(docs, words) < p).float()
+    w_true = torch.rand(words)
+    u = torch.rand(docs)
+    y = A @ w_true + noise * (2 * u - 1)
+    w = torch.zeros(words, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr)
+    sched = SCHEDULES[schedule](opt) if schedule else None
+    batch_losses, epoch_losses, lrs = [], [], []
+    for _ in range(epochs):
+        lrs.append(opt.param_groups[0]["lr"])
+        perm = torch.randperm(docs)
+        for k in range(0, docs, batch):
+            idx = perm[k:k + batch]
+            loss = ((A[idx] @ w - y[idx]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            batch_losses.append(float(loss))
+        with torch.no_grad():
+            epoch_losses.append(float(((A @ w - y) ** 2).mean()))
+        if sched:
+            sched.step()
+    w_star = torch.linalg.pinv(A.double()) @ y.double()
+    return {"name": name, "seed": seed, "docs": docs, "words": words, "p": p, "noise": noise, "batch": batch,
+            "epochs": epochs, "lr": lr, "schedule": schedule, "batch_losses": batch_losses,
+            "epoch_losses": epoch_losses, "lrs": lrs, "final_w": values(w), "w_true": values(w_true),
+            "y": values(y), "w_star": values(w_star)}
+
+
+def minibatch_runs():
+    return [
+        minibatch_run("batch1_noise_free", 314, 100, 8, 0.3, 0.0, 1, 30, 0.05),
+        minibatch_run("batch16_noise", 314, 100, 8, 0.3, 0.1, 16, 30, 0.05),
+        minibatch_run("full_batch_noise", 314, 100, 8, 0.3, 0.1, 100, 30, 0.05),
+        minibatch_run("batch16_noise_step", 314, 100, 8, 0.3, 0.1, 16, 30, 0.05, "step"),
+    ]
+
+
 def main():
     data = {
         "torch_version": torch.__version__,
@@ -273,7 +358,8 @@ def main():
             descent_run([[2., 1., 0.], [1., 3., 1.], [0., 1., 4.]], 7, 0.3, 60, 10, torch.float32),
             descent_run([[2., 1., 0.], [1., 3., 1.], [0., 1., 4.]], 7, 0.3, 60, 10, torch.float64),
         ],
-        # torch.optim.SGD (plain, momentum=0.9, nesterov) and Adam(lr=0.1) on the lesson's M and a dense one.
+        # torch.optim.SGD (plain, momentum=0.9, nesterov), Adam(lr=0.1), RMSprop(lr=0.01) and Adagrad(lr=0.1)
+        # on the lesson's M and a dense one.
         "optim": optim_runs(),
         # No inverse: the original's 17×3 indicator and friends (notebook 02, `gdlab pinv`).
         "pinv": pinv_cases(),
@@ -281,6 +367,10 @@ def main():
         # Where backward() comes from: the tape's X.grad, and the loop that never zeroes it.
         "autograd": autograd_cases(),
         "no_zero_loop": no_zero_loop(),
+        # Stochastic descent: torch.randperm, the lr schedulers, and minibatch least squares.
+        "randperm": randperm_cases(),
+        "schedules": schedule_cases(),
+        "minibatch": minibatch_runs(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1) + "\n")

@@ -54,9 +54,12 @@ pub(crate) struct DescendArgs {
     /// Adam's β₂ (default 0.999).
     #[arg(long, value_name = "B2", allow_hyphen_values = true)]
     beta2: Option<f64>,
-    /// Adam's ε (default 1e-8).
+    /// ε in the denominator of Adam (default 1e-8), RMSprop (1e-8) and Adagrad (1e-10).
     #[arg(long, value_name = "E", allow_hyphen_values = true)]
     eps: Option<f64>,
+    /// RMSprop's decay of the squared gradients' average (default 0.99).
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    alpha: Option<f64>,
 }
 
 /// `--side`.
@@ -90,6 +93,10 @@ pub(crate) enum OptimizerName {
     Nesterov,
     /// `torch.optim.Adam(lr=…, betas=(β₁, β₂), eps=ε)`.
     Adam,
+    /// `torch.optim.RMSprop(lr=…, alpha=α, eps=ε)`.
+    Rmsprop,
+    /// `torch.optim.Adagrad(lr=…, eps=ε)`.
+    Adagrad,
 }
 
 impl DescendArgs {
@@ -100,11 +107,17 @@ impl DescendArgs {
         if self.momentum.is_some() && !momentum_rule {
             return Err(bad_input(format!("--momentum goes with --optimizer momentum or nesterov, not {name:?}")));
         }
-        let adam_flag = [("--beta1", self.beta1), ("--beta2", self.beta2), ("--eps", self.eps)]
-            .into_iter()
-            .find(|(_, v)| v.is_some());
-        if let (Some((flag, _)), false) = (adam_flag, name == OptimizerName::Adam) {
-            return Err(bad_input(format!("{flag} goes with --optimizer adam, not {name:?}")));
+        use OptimizerName::{Adagrad as AdagradName, Adam as AdamName, Rmsprop};
+        let owners: [(&str, Option<f64>, &[OptimizerName], &str); 4] = [
+            ("--beta1", self.beta1, &[AdamName], "adam"),
+            ("--beta2", self.beta2, &[AdamName], "adam"),
+            ("--eps", self.eps, &[AdamName, Rmsprop, AdagradName], "adam, rmsprop or adagrad"),
+            ("--alpha", self.alpha, &[Rmsprop], "rmsprop"),
+        ];
+        for (flag, value, rules, names) in owners {
+            if value.is_some() && !rules.contains(&name) {
+                return Err(bad_input(format!("{flag} goes with --optimizer {names}, not {name:?}")));
+            }
         }
         Ok(match name {
             OptimizerName::Lesson => (AnyOptimizer::Lesson, json!({"name": "lesson"})),
@@ -123,6 +136,15 @@ impl DescendArgs {
                     eps: self.eps.unwrap_or(d.eps),
                 };
                 (adam.into(), json!({"name": "adam", "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.eps}))
+            }
+            OptimizerName::Rmsprop => {
+                let d = RmsProp::default();
+                let rule = RmsProp { alpha: self.alpha.unwrap_or(d.alpha), eps: self.eps.unwrap_or(d.eps) };
+                (rule.into(), json!({"name": "rmsprop", "alpha": rule.alpha, "eps": rule.eps}))
+            }
+            OptimizerName::Adagrad => {
+                let rule = Adagrad { eps: self.eps.unwrap_or(Adagrad::default().eps), ..Adagrad::default() };
+                (rule.into(), json!({"name": "adagrad", "lr_decay": rule.lr_decay, "eps": rule.eps}))
             }
         })
     }

@@ -3,7 +3,7 @@
 
 use clap::Args;
 use gdlab::autograd::{Tensor, mse_t};
-use gdlab::gradcheck::gradient_check;
+use gdlab::gradcheck::{gradient_check, relative_error};
 use gdlab::prelude::*;
 use gdlab::{Real, TorchElement};
 use serde_json::json;
@@ -52,10 +52,7 @@ fn grad_as<T: Real + TorchElement>(args: &GradArgs, m: &Array2<T>) -> Result<Str
     let f = |x: &Tensor<f64>| mse_t(&eye64, &x.matmul(&Tensor::constant(m64.clone()))?);
     let estimate = gradient_check(f, &x64, args.h)?.estimate;
     // The tape's gradient against the differences, entry by entry (cs231n's relative error).
-    let relative = tape.iter().zip(estimate.iter()).fold(0.0f64, |worst, (&a, &b)| {
-        let (a, scale) = (a.as_f64(), a.as_f64().abs().max(b.abs()));
-        if scale == 0.0 { worst } else { worst.max((a - b).abs() / scale) }
-    });
+    let relative = relative_error(&tape.mapv(Real::as_f64), &estimate)?.fold(0.0f64, |worst, &e| worst.max(e));
     Ok(if args.json {
         let num = |v: T| json!(v.as_f64());
         let doc = json!({

@@ -8,6 +8,9 @@
 //! gdlab grad --seed 314 --diag 1,2,3,4 --json
 //! gdlab indicator --seed 123 --docs 17 --words 3 --p 0.2
 //! gdlab rand --seed 314 --shape 4,4 --f64 --json
+//! gdlab randperm --seed 314 --n 10 --json
+//! gdlab sgd --batch 16 --epochs 30 --lr 0.05 --schedule step:10:0.5 --json
+//! gdlab descend --optimizer rmsprop --alpha 0.9 --lr 0.01
 //! ```
 //!
 //! Bad input ends with a one-line error on stderr and exit code 2; a run that diverges, or a
@@ -16,6 +19,7 @@
 mod descend;
 mod grad;
 mod matrices;
+mod stochastic;
 
 use std::process::ExitCode;
 
@@ -25,6 +29,7 @@ use gdlab::GdlabError;
 use descend::{DescendArgs, descend};
 use grad::{GradArgs, grad};
 use matrices::{IndicatorArgs, PinvArgs, RandArgs, indicator, pinv_command, rand};
+use stochastic::{RandpermArgs, SgdArgs, randperm, sgd};
 
 #[derive(Parser)]
 #[command(name = "gdlab", version, about = "Gradient descent finds a matrix inverse, with torch's numbers")]
@@ -46,6 +51,10 @@ enum Command {
     Indicator(IndicatorArgs),
     /// `torch.manual_seed(seed); torch.rand(rows, cols)`.
     Rand(RandArgs),
+    /// `torch.manual_seed(seed); torch.randperm(n)`.
+    Randperm(RandpermArgs),
+    /// Minibatch SGD on least squares over the documents, with torch's shuffles and schedules.
+    Sgd(SgdArgs),
 }
 
 /// A failure and its exit code: 2 for bad input, 1 for a run that failed.
@@ -83,6 +92,8 @@ fn main() -> ExitCode {
         Command::Pinv(args) => pinv_command(&args),
         Command::Indicator(args) => indicator(&args),
         Command::Rand(args) => rand(&args),
+        Command::Randperm(args) => randperm(&args),
+        Command::Sgd(args) => sgd(&args),
     };
     match result {
         Ok(out) => {

@@ -251,7 +251,27 @@ fn bad_optimizer_values_end_with_one_line_and_exit_code_2() {
     fails_with(&["descend", "--optimizer", "adam", "--eps", "-1e-8"], 2, "invalid eps = -0.00000001");
     fails_with(&["descend", "--optimizer", "adam", "--beta1", "1.5"], 2, "invalid beta1 = 1.5");
     fails_with(&["descend", "--beta2", "0.9"], 2, "--beta2 goes with --optimizer adam");
-    fails_with(&["descend", "--optimizer", "rmsprop"], 2, "rmsprop");
+    fails_with(&["descend", "--optimizer", "adam", "--alpha", "0.9"], 2, "--alpha goes with --optimizer rmsprop");
+    fails_with(&["descend", "--optimizer", "adagrad", "--beta1", "0.9"], 2, "--beta1 goes with --optimizer adam");
+    fails_with(&["descend", "--eps", "1e-8"], 2, "--eps goes with --optimizer adam, rmsprop or adagrad");
+    fails_with(&["descend", "--optimizer", "rmsprop", "--alpha", "1.5"], 2, "invalid alpha = 1.5");
+    fails_with(&["descend", "--optimizer", "rmsprop2"], 2, "rmsprop2");
+}
+
+#[test]
+fn descend_with_rmsprop_and_adagrad_prints_torchs_numbers() {
+    // optimizer = torch.optim.RMSprop([X], lr=0.01)   # or Adagrad([X], lr=0.1)
+    for (name, lr) in [("rmsprop", "0.01"), ("adagrad", "0.1")] {
+        let want = optim_fixture(name, "float32");
+        let got = json_of(&["descend", "--optimizer", name, "--lr", lr, "--steps", "100", "--json"]);
+        assert_eq!(got["optimizer"]["name"], name);
+        // A square root, which torch's float32 kernel takes with Intel MKL (about an ulp): √loss to 1e-6.
+        for (g, w) in flat(&got["losses"]).iter().zip_eq(flat(&want["losses"])) {
+            assert!((g.sqrt() - w.sqrt()).abs() <= 1e-6, "{name}: {g} vs {w}");
+        }
+    }
+    let got = json_of(&["descend", "--optimizer", "rmsprop", "--alpha", "0.9", "--eps", "1e-6", "--json"]);
+    assert_eq!(got["optimizer"], serde_json::json!({"name": "rmsprop", "alpha": 0.9, "eps": 1e-6}));
 }
 
 /// The fixture's A as a CSV file.

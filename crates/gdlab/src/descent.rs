@@ -10,6 +10,7 @@ use crate::loss::{check_product, grad_from_y_hat, loss_grad_y, mse_unchecked};
 use crate::optim::{AnyOptimizer, Optimizer, OptimizerState};
 use crate::real::Real;
 use crate::rng::TorchRng;
+use crate::schedule::Schedule;
 
 /// The original notebook's learning rate, `np.log(np.logspace(0.2, 0.2, 100))[0]` = ln(10^0.2).
 pub fn lesson_lr() -> f64 {
@@ -113,6 +114,7 @@ pub struct InverseDescent<T: Real> {
     patience: Option<usize>,
     tolerance: Option<f64>,
     optimizer: AnyOptimizer,
+    schedule: Schedule,
 }
 
 impl<T: Real> InverseDescent<T> {
@@ -129,6 +131,7 @@ impl<T: Real> InverseDescent<T> {
             patience: Some(10),
             tolerance: None,
             optimizer: AnyOptimizer::Lesson,
+            schedule: Schedule::Constant,
         }
     }
 
@@ -182,7 +185,15 @@ impl<T: Real> InverseDescent<T> {
         self
     }
 
-    /// The number of steps (ignored with a schedule, whose length decides).
+    /// A `torch.optim.lr_scheduler` stepped after every step, from the rate set by
+    /// [`lr`](Self::lr), which must then be one number:
+    /// `.lr(0.4).schedule(Schedule::Exponential { gamma: 0.99 })`.
+    pub fn schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// The number of steps (ignored with a list of rates, whose length decides).
     pub fn steps(mut self, steps: usize) -> Self {
         self.steps = steps;
         self
@@ -226,9 +237,9 @@ impl<T: Real> InverseDescent<T> {
 
     /// The learning rate, when it is one number for every step.
     pub(crate) fn constant_lr(&self) -> Option<f64> {
-        match self.lr {
-            LearningRate::Constant(lr) => Some(lr),
-            LearningRate::Schedule(_) => None,
+        match (&self.lr, self.schedule) {
+            (LearningRate::Constant(lr), Schedule::Constant) => Some(*lr),
+            _ => None,
         }
     }
 
@@ -254,11 +265,10 @@ impl<T: Real> InverseDescent<T> {
             ensure_param(tol.is_finite() && tol >= 0.0, "tolerance", tol, "a finite loss >= 0")?;
         }
         let lrs = match &self.lr {
-            LearningRate::Constant(lr) => {
-                ensure_lr(*lr, None)?;
-                vec![*lr; self.steps]
-            }
+            LearningRate::Constant(lr) => self.schedule.lrs(*lr, self.steps)?,
             LearningRate::Schedule(lrs) => {
+                let constant = self.schedule == Schedule::Constant;
+                ensure_param(constant, "schedule", f64::NAN, "a single .lr(…) to start from, not a list of rates")?;
                 for (i, &lr) in lrs.iter().enumerate() {
                     ensure_lr(lr, Some(i))?;
                 }

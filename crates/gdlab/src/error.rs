@@ -68,6 +68,13 @@ pub enum GdlabError {
         expected: &'static str,
     },
 
+    /// A learning-rate schedule written in a form that does not parse.
+    #[error("malformed schedule {text:?}: expected constant, step:SIZE:GAMMA, exp:GAMMA or cosine:T_MAX:ETA_MIN")]
+    InvalidSchedule {
+        /// The text as given.
+        text: String,
+    },
+
     /// A tensor that should be 1×1 (a loss) is not, e.g. for `backward()`.
     #[error("{what} needs a scalar (a 1×1 tensor), got shape {shape:?}: reduce it first, e.g. with mean()")]
     NotScalar {

@@ -77,6 +77,8 @@ mod optim;
 mod plot;
 mod real;
 mod rng;
+mod schedule;
+mod stochastic;
 
 pub use ndarray;
 pub use ndarray_rand;
@@ -98,7 +100,7 @@ pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix}
 pub use least_squares::{Side, distance, fixed_part, gram_eigenvalues, loss_floor, predicted_limit, side_bound};
 pub use linalg::{condition_number, inverse, matrix_rank, pinv, stability_bound};
 pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
-pub use optim::{Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, Sgd};
+pub use optim::{Adagrad, Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, RmsProp, Sgd};
 pub use plot::{
     Axes, ColorRange, ErrorCurve, Figure, MAX_PANELS, Report, bar_chart, beta_slider, conditioning_figure,
     count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, error_sweep_figure, frame_line, frame_lines,
@@ -106,7 +108,9 @@ pub use plot::{
     sweep_figure, tuning_figure,
 };
 pub use real::Real;
-pub use rng::{TorchRng, TorchUniform};
+pub use rng::{RANDPERM_LIMIT, TorchRng, TorchUniform};
+pub use schedule::Schedule;
+pub use stochastic::{Documents, MinibatchRun};
 
 /// What a notebook uses: `use gdlab::prelude::*;`. The lesson's functions and types, the
 /// ndarray names its cells write, and [`EvcxrShow`], which prints a cell's final matrix as torch does.
@@ -115,16 +119,17 @@ pub mod prelude {
     pub use crate::check;
     #[doc(no_inline)]
     pub use crate::{
-        Adam, AnyOptimizer, Axes, ColorRange, Divergence, ErrorCurve, EvcxrShow, Figure, GdlabError, History,
-        InverseDescent, LearningRate, Momentum, Optimizer, Result, Sgd, Side, Snapshot, Stop, TorchRng, Tuning,
-        bar_chart, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame, conditioning_study,
-        cooccurrence, count_heatmap, curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps,
-        distance, document_frequency, error_sweep_figure, fixed_part, frame_line, frame_lines, gd_tuning,
-        gradient_step, gram_eigenvalues, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart,
-        log_space, loss_floor, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank,
-        measured_rate, mse, mse_grad, mse_grad_right, optimizer_race, pinv, predicted_limit, predicted_rates,
-        predicted_steps, race_figure, race_frame, rate_comparison, rate_figure, seed_losses_frame, show, show_decimals,
-        show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure, with_condition_number,
+        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, ErrorCurve, EvcxrShow, Figure, GdlabError, History,
+        InverseDescent, LearningRate, Momentum, Optimizer, Result, RmsProp, Schedule, Sgd, Side, Snapshot, Stop,
+        TorchRng, Tuning, bar_chart, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame,
+        conditioning_study, cooccurrence, count_heatmap, curvature_condition, density, diff_animation, diff_heatmap,
+        diff_heatmaps, distance, document_frequency, error_sweep_figure, fixed_part, frame_line, frame_lines,
+        gd_tuning, gradient_step, gram_eigenvalues, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr,
+        line_chart, log_space, loss_floor, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps,
+        matrix_rank, measured_rate, mse, mse_grad, mse_grad_right, optimizer_race, pinv, predicted_limit,
+        predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure, seed_losses_frame,
+        show, show_decimals, show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure,
+        with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

@@ -1,4 +1,5 @@
-//! torch.optim's update rules, step for step: plain SGD, heavy-ball momentum, Nesterov and Adam.
+//! torch.optim's update rules, step for step: plain SGD, heavy-ball momentum, Nesterov, Adam,
+//! RMSprop and Adagrad.
 //!
 //! Each optimiser is its parameters ([`Sgd`], [`Momentum`], [`Adam`]); what a run carries from
 //! step to step (the momentum buffer, Adam's averages and step count) is an
@@ -9,9 +10,9 @@
 //! torch's bit for bit. One detail matters: torch's vectorised kernels for `add_(b, alpha=a)`
 //! and `lerp_` compute with a fused multiply-add, in chunks of two 256-bit vectors (16
 //! `float32`s, 8 `float64`s); elements past the last whole chunk go through the plain formula.
-//! Adam's square root is the exception: torch's CPU `sqrt` goes through Intel MKL's vector
-//! math (accurate to about an ulp, not correctly rounded), so Adam agrees with torch to about
-//! 1e-6, not to the bit.
+//! Adam's, RMSprop's and Adagrad's square root is the exception: torch's CPU `sqrt` goes
+//! through Intel MKL's vector math (accurate to about an ulp, not correctly rounded), so they
+//! agree with torch to about 1e-6, not to the bit.
 
 use std::fmt;
 
@@ -27,7 +28,7 @@ pub struct OptimizerState<T> {
     pub steps: u64,
     /// The momentum buffer, or Adam's first moment `exp_avg`.
     pub first: Option<Array2<T>>,
-    /// Adam's second moment `exp_avg_sq`.
+    /// Adam's second moment `exp_avg_sq`, RMSprop's `square_avg`, or Adagrad's `sum`.
     pub second: Option<Array2<T>>,
 }
 
@@ -36,6 +37,8 @@ mod sealed {
     impl Sealed for super::Sgd {}
     impl Sealed for super::Momentum {}
     impl Sealed for super::Adam {}
+    impl Sealed for super::RmsProp {}
+    impl Sealed for super::Adagrad {}
     impl Sealed for super::AnyOptimizer {}
 }
 
@@ -103,6 +106,42 @@ impl Default for Adam {
     }
 }
 
+/// `torch.optim.RMSprop(params, lr, alpha=alpha, eps=eps)`: uncentred, without momentum.
+///
+/// `square_avg ← alpha·square_avg + (1 − alpha)·grad²`, then `X ← X − lr·grad / (√square_avg + eps)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RmsProp {
+    /// Decay of the average of squared gradients (torch: 0.99).
+    pub alpha: f64,
+    /// Added to the denominator (torch: 1e-8).
+    pub eps: f64,
+}
+
+impl Default for RmsProp {
+    /// torch's defaults: alpha 0.99, eps 1e-8.
+    fn default() -> Self {
+        RmsProp { alpha: 0.99, eps: 1e-8 }
+    }
+}
+
+/// `torch.optim.Adagrad(params, lr, lr_decay=lr_decay, eps=eps)`, the accumulator starting at 0.
+///
+/// `sum ← sum + grad²`, then `X ← X − clr·grad / (√sum + eps)` with `clr = lr / (1 + (t − 1)·lr_decay)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adagrad {
+    /// How fast the rate decays with the step count t (torch: 0).
+    pub lr_decay: f64,
+    /// Added to the denominator (torch: 1e-10).
+    pub eps: f64,
+}
+
+impl Default for Adagrad {
+    /// torch's defaults: lr_decay 0, eps 1e-10.
+    fn default() -> Self {
+        Adagrad { lr_decay: 0.0, eps: 1e-10 }
+    }
+}
+
 /// How many leading elements torch's vectorised loop handles (whole chunks of two 256-bit vectors).
 fn vectorised<T: Real>(len: usize) -> usize {
     let chunk = 2 * 32 / std::mem::size_of::<T>();
@@ -117,6 +156,23 @@ fn add_scaled<T: Real>(a: &mut ArrayRef2<T>, b: &ArrayRef2<T>, alpha: T) {
         *a = if i < fused { b.mul_add(alpha, *a) } else { *a + alpha * b };
         i += 1;
     });
+}
+
+/// `acc.addcmul_(g, g, value=value)`, as torch's CPU kernel rounds it: `acc + value·g·g`,
+/// fused in the vectorised part.
+fn add_squares<T: Real>(acc: &mut ArrayRef2<T>, g: &ArrayRef2<T>, value: T) {
+    let fused = vectorised::<T>(g.len());
+    let mut i = 0;
+    Zip::from(acc).and(g).for_each(|a, &g| {
+        *a = if i < fused { (value * g).mul_add(g, *a) } else { *a + value * g * g };
+        i += 1;
+    });
+}
+
+/// `x.addcdiv_(grad, acc.sqrt().add_(eps), value=-lr)`: the step of RMSprop and Adagrad.
+fn scaled_step<T: Real>(x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, acc: &ArrayRef2<T>, lr: f64, eps: f64) {
+    let (value, eps) = (T::from_f64_lossy(-lr), T::from_f64_lossy(eps));
+    Zip::from(x).and(grad).and(acc).for_each(|x, &g, &a| *x += value * g / (a.sqrt() + eps));
 }
 
 /// `start.lerp_(end, weight)` for a weight below 0.5, as torch's CPU kernel rounds it.
@@ -217,6 +273,52 @@ impl Optimizer for Adam {
     }
 }
 
+impl Optimizer for RmsProp {
+    fn describe(&self) -> String {
+        format!("RMSprop(alpha={}, eps={})", self.alpha, self.eps)
+    }
+
+    fn check(&self) -> Result<()> {
+        ensure_param((0.0..=1.0).contains(&self.alpha), "alpha", self.alpha, "0 <= alpha <= 1")?;
+        ensure_param(self.eps >= 0.0 && self.eps.is_finite(), "eps", self.eps, "a finite eps >= 0")
+    }
+
+    fn step<T: Real>(&self, state: &mut OptimizerState<T>, x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, lr: f64) {
+        state.steps += 1;
+        // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        let square_avg = state.second.get_or_insert_with(|| Array2::zeros(grad.raw_dim()));
+        let alpha = T::from_f64_lossy(self.alpha);
+        square_avg.mapv_inplace(|v| v * alpha);
+        add_squares(square_avg, grad, T::from_f64_lossy(1.0 - self.alpha));
+        scaled_step(x, grad, square_avg, lr, self.eps);
+    }
+}
+
+impl Optimizer for Adagrad {
+    fn describe(&self) -> String {
+        format!("Adagrad(lr_decay={}, eps={})", self.lr_decay, self.eps)
+    }
+
+    fn check(&self) -> Result<()> {
+        ensure_param(
+            self.lr_decay >= 0.0 && self.lr_decay.is_finite(),
+            "lr_decay",
+            self.lr_decay,
+            "a finite lr_decay >= 0",
+        )?;
+        ensure_param(self.eps >= 0.0 && self.eps.is_finite(), "eps", self.eps, "a finite eps >= 0")
+    }
+
+    fn step<T: Real>(&self, state: &mut OptimizerState<T>, x: &mut ArrayRef2<T>, grad: &ArrayRef2<T>, lr: f64) {
+        state.steps += 1;
+        // clr = lr / (1 + (step - 1) * lr_decay), in Python floats
+        let clr = lr / (1.0 + (state.steps as f64 - 1.0) * self.lr_decay);
+        let sum = state.second.get_or_insert_with(|| Array2::zeros(grad.raw_dim()));
+        add_squares(sum, grad, T::one());
+        scaled_step(x, grad, sum, clr, self.eps);
+    }
+}
+
 /// One of the optimisers, for [`InverseDescent::optimizer`](crate::InverseDescent::optimizer).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AnyOptimizer {
@@ -228,6 +330,10 @@ pub enum AnyOptimizer {
     Momentum(Momentum),
     /// [`Adam`].
     Adam(Adam),
+    /// [`RmsProp`].
+    RmsProp(RmsProp),
+    /// [`Adagrad`].
+    Adagrad(Adagrad),
 }
 
 impl From<Sgd> for AnyOptimizer {
@@ -248,6 +354,18 @@ impl From<Adam> for AnyOptimizer {
     }
 }
 
+impl From<RmsProp> for AnyOptimizer {
+    fn from(o: RmsProp) -> Self {
+        AnyOptimizer::RmsProp(o)
+    }
+}
+
+impl From<Adagrad> for AnyOptimizer {
+    fn from(o: Adagrad) -> Self {
+        AnyOptimizer::Adagrad(o)
+    }
+}
+
 impl Optimizer for AnyOptimizer {
     fn describe(&self) -> String {
         match self {
@@ -255,6 +373,8 @@ impl Optimizer for AnyOptimizer {
             AnyOptimizer::Sgd(o) => o.describe(),
             AnyOptimizer::Momentum(o) => o.describe(),
             AnyOptimizer::Adam(o) => o.describe(),
+            AnyOptimizer::RmsProp(o) => o.describe(),
+            AnyOptimizer::Adagrad(o) => o.describe(),
         }
     }
 
@@ -264,6 +384,8 @@ impl Optimizer for AnyOptimizer {
             AnyOptimizer::Sgd(o) => o.check(),
             AnyOptimizer::Momentum(o) => o.check(),
             AnyOptimizer::Adam(o) => o.check(),
+            AnyOptimizer::RmsProp(o) => o.check(),
+            AnyOptimizer::Adagrad(o) => o.check(),
         }
     }
 
@@ -277,6 +399,8 @@ impl Optimizer for AnyOptimizer {
             AnyOptimizer::Sgd(o) => o.step(state, x, grad, lr),
             AnyOptimizer::Momentum(o) => o.step(state, x, grad, lr),
             AnyOptimizer::Adam(o) => o.step(state, x, grad, lr),
+            AnyOptimizer::RmsProp(o) => o.step(state, x, grad, lr),
+            AnyOptimizer::Adagrad(o) => o.step(state, x, grad, lr),
         }
     }
 }

@@ -6,6 +6,7 @@ use ndarray_rand::rand::RngCore;
 use ndarray_rand::rand::distr::Distribution;
 use rand_mt::Mt;
 
+use crate::error::{Result, ensure_param};
 use crate::real::Real;
 
 /// The generator behind `torch.manual_seed(s)` on the CPU: MT19937 seeded with `s mod 2^32`.
@@ -48,6 +49,43 @@ impl TorchRng {
         // ndarray-rand fills a Fortran-order shape column by column; torch fills row-major.
         let dim = shape.into_shape_with_order().raw_dim().clone();
         Array::random_using(dim, TorchUniform, self)
+    }
+}
+
+/// The largest n + 1 for which `torch.randperm(n)` on the CPU is the Fisher–Yates shuffle
+/// [`TorchRng::randperm`] reproduces: ATen's `randperm_cpu` keeps it for
+/// `n < u32::MAX / 20` and switches to another shuffle (64-bit draws, inside-out) past it.
+pub const RANDPERM_LIMIT: usize = (u32::MAX / 20) as usize;
+
+impl TorchRng {
+    /// `torch.randperm(n)` on the CPU, bit for bit: `0..n`, then for i = 0 … n−2 a draw
+    /// `z = next_u32() % (n − i)` and a swap of entries i and i + z, on the same stream as
+    /// [`rand`](Self::rand) (so the draws before it matter, as in torch).
+    ///
+    /// ```
+    /// use gdlab::prelude::*;
+    /// let mut rng = TorchRng::manual_seed(7);
+    /// let _ = rng.rand::<f32, _>(5);
+    /// assert_eq!(rng.randperm(12)?, [3, 1, 11, 7, 5, 8, 0, 10, 9, 2, 6, 4]); // torch, after rand(5)
+    /// # Ok::<(), gdlab::GdlabError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`GdlabError::InvalidParameter`](crate::GdlabError::InvalidParameter) for
+    /// `n ≥` [`RANDPERM_LIMIT`], where torch shuffles another way.
+    pub fn randperm(&mut self, n: usize) -> Result<Vec<usize>> {
+        ensure_param(
+            n < RANDPERM_LIMIT,
+            "n",
+            n as f64,
+            "n < 214748364 (u32::MAX / 20): past it torch.randperm shuffles another way, which gdlab does not reproduce",
+        )?;
+        let mut perm: Vec<usize> = (0..n).collect();
+        for i in 0..n.saturating_sub(1) {
+            let z = self.next_u32() as usize % (n - i);
+            perm.swap(i, i + z);
+        }
+        Ok(perm)
     }
 }
 

@@ -8,6 +8,8 @@
 //! optimizer = torch.optim.SGD([X], lr=lr, momentum=0.9)                   # "momentum"
 //! optimizer = torch.optim.SGD([X], lr=lr, momentum=0.9, nesterov=True)    # "nesterov"
 //! optimizer = torch.optim.Adam([X], lr=lr)                                # "adam"
+//! optimizer = torch.optim.RMSprop([X], lr=lr)                             # "rmsprop"
+//! optimizer = torch.optim.Adagrad([X], lr=lr)                             # "adagrad"
 //! for _ in range(100):
 //!     optimizer.zero_grad()
 //!     loss = ((Y_true - X @ M) ** 2).mean()
@@ -21,8 +23,8 @@ use gdlab::prelude::*;
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
-/// How close Adam (any M) and dense-M runs come to torch: √loss and X within this. The READMEs
-/// quote it, and `the_readmes_quote_the_adam_tolerance` holds them to it.
+/// How close Adam, RMSprop and Adagrad (any M) and dense-M runs come to torch: √loss and X within this. The READMEs
+/// quote it, and `the_readmes_quote_the_square_root_tolerance` holds them to it.
 const NEAR: f64 = 1e-6;
 
 fn fixtures() -> Value {
@@ -39,6 +41,8 @@ fn optimizer(name: &str) -> AnyOptimizer {
         "momentum" => Momentum::heavy_ball(0.9).into(),
         "nesterov" => Momentum::nesterov(0.9).into(),
         "adam" => Adam::default().into(),
+        "rmsprop" => RmsProp::default().into(),
+        "adagrad" => Adagrad::default().into(),
         other => panic!("unknown optimizer {other}"),
     }
 }
@@ -67,7 +71,7 @@ fn run<T: Real>(case: &Value) -> (Vec<f64>, Vec<f64>) {
 fn every_optimizer_matches_torch_optim() {
     let fx = fixtures();
     let cases = fx["optim"].as_array().expect("optim fixtures");
-    assert_eq!(cases.len(), 16);
+    assert_eq!(cases.len(), 24);
     for case in cases {
         let what = format!("{} {} on {}", case["optimizer"], case["dtype"], case["m"]);
         let (losses, x) = match case["dtype"].as_str().unwrap() {
@@ -77,9 +81,10 @@ fn every_optimizer_matches_torch_optim() {
         let (want_losses, want_x) = (f64s(&case["losses"]), f64s(&case["final_x"]));
         assert_eq!(losses.len(), want_losses.len(), "{what}");
         let diagonal = case["m"].as_array().unwrap().len() == 4;
-        // Adam takes a square root, which torch computes with Intel MKL's vector math (about an
-        // ulp, not correctly rounded); Rust's is correctly rounded. So Adam agrees to 1e-6.
-        let exact = diagonal && case["optimizer"] != "adam";
+        // Adam, RMSprop and Adagrad take a square root, which torch computes with Intel MKL's
+        // vector math (about an ulp, not correctly rounded); Rust's is correctly rounded. So they
+        // agree to 1e-6.
+        let exact = diagonal && !["adam", "rmsprop", "adagrad"].contains(&case["optimizer"].as_str().unwrap());
         if exact {
             // diag(1, 2, 3, 4): the gradient is torch's bit for bit, and so is every update.
             for (t, (got, want)) in losses.iter().zip_eq(&want_losses).enumerate() {
@@ -112,6 +117,12 @@ fn optimizer_parameters_are_checked_before_the_run() {
     assert_eq!(err.to_string(), "invalid eps = -1: expected a finite eps >= 0");
     let err = InverseDescent::new(&m).optimizer(Adam { beta2: 1.5, ..Adam::default() }).run().unwrap_err();
     assert!(err.to_string().contains("beta2"), "{err}");
+    let err = InverseDescent::new(&m).optimizer(RmsProp { alpha: 1.5, ..RmsProp::default() }).run().unwrap_err();
+    assert_eq!(err.to_string(), "invalid alpha = 1.5: expected 0 <= alpha <= 1");
+    let err = InverseDescent::new(&m).optimizer(Adagrad { lr_decay: -0.1, ..Adagrad::default() }).run().unwrap_err();
+    assert!(err.to_string().contains("lr_decay"), "{err}");
+    let err = InverseDescent::new(&m).optimizer(Adagrad { eps: f64::NAN, ..Adagrad::default() }).run().unwrap_err();
+    assert!(err.to_string().contains("eps"), "{err}");
 }
 
 #[test]
@@ -176,15 +187,15 @@ fn the_sliders_carry_one_step_per_value_and_toggle_the_runs() {
 }
 
 #[test]
-fn the_readmes_quote_the_adam_tolerance() {
+fn the_readmes_quote_the_square_root_tolerance() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let figure = format!("{NEAR:e}");
     assert_eq!(figure, "1e-6");
     for readme in [root.join("README.md"), root.join("../../README.md")] {
         let text = std::fs::read_to_string(&readme).unwrap().replace('\n', " ");
-        let at =
-            text.find("Adam to ").or_else(|| text.find("Adam agrees to ")).expect("the README states Adam's figure");
-        let said = &text[at..at + 40];
+        let at = ["Adagrad to ", "Adagrad agree to "].iter().find_map(|p| text.find(p).map(|at| at + p.len()));
+        let at = at.expect("the README states the figure of Adam, RMSprop and Adagrad");
+        let said = &text[at..at + 10];
         assert!(
             said.contains(&format!("{figure} ")) || said.contains(&format!("{figure}:")),
             "{}: {said}",
