@@ -1,4 +1,6 @@
 """The exercises: the teacher edition gets them right, the student edition says not yet and holds no solution."""
+import re
+
 import nbformat
 import pytest
 
@@ -49,3 +51,13 @@ def test_no_solution_code_is_left_in_the_student_files(src):
         text = visible_text(path)
         left = [line for own in lines for line in own if line in text]
         assert not left, f"{path.name} holds solution code: {left[:3]}"
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_the_exercises_intro_names_the_notebooks_own_number(src):
+    nb = nbformat.read(src, as_version=4)
+    number = src.name[:2].lstrip("0")
+    intro = [c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## Exercises")]
+    assert len(intro) == 1, src.name
+    assert re.findall(r"Exercise (\d+)\.k", intro[0]) == [number, number], intro[0]
+    assert all(n.split(".")[0] == number for n in exercises_of(nb)), exercises_of(nb)

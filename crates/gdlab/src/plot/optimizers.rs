@@ -170,10 +170,17 @@ pub fn race_figure(results: &[RaceResult], title: &str) -> Figure {
         .map(|r| if r.steps.is_some() { r.name.clone() } else { format!("{} (not reached)", r.name) })
         .collect();
     let steps: Vec<f64> = results.iter().map(|r| r.steps.map_or(f64::NAN, |s| s as f64)).collect();
+    // Room above the tallest bar for its label, and below the axis for long slanted names.
+    let top = steps.iter().copied().filter(|s| s.is_finite()).fold(1.0f64, f64::max) * 1.15;
     let mut plot = Plot::new();
     plot.add_trace(Bar::new(labels, steps).text_template("%{y}").text_position(plotly::common::TextPosition::Outside));
     plot.set_layout(
-        Layout::new().title(Title::with_text(title)).y_axis(Axis::new().title(Title::with_text("steps"))).height(420),
+        Layout::new()
+            .title(Title::with_text(title))
+            .y_axis(Axis::new().title(Title::with_text("steps")).range(vec![0.0, top]))
+            .x_axis(Axis::new().tick_angle(30.0).auto_margin(true))
+            .margin(plotly::layout::Margin::new().bottom(170))
+            .height(500),
     );
-    Figure::new(plot, 440)
+    Figure::new(plot, 520)
 }
