@@ -249,14 +249,9 @@ impl Optimizer for Adam {
         lerp_small(exp_avg, grad, T::from_f64_lossy(1.0 - self.beta1));
         // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         let exp_avg_sq = state.second.get_or_insert_with(zeros);
-        let (beta2, value) = (T::from_f64_lossy(self.beta2), T::from_f64_lossy(1.0 - self.beta2));
-        let fused = vectorised::<T>(grad.len());
-        let mut i = 0;
-        Zip::from(&mut *exp_avg_sq).and(grad).for_each(|v, &g| {
-            let decayed = *v * beta2;
-            *v = if i < fused { (value * g).mul_add(g, decayed) } else { decayed + value * g * g };
-            i += 1;
-        });
+        let beta2 = T::from_f64_lossy(self.beta2);
+        exp_avg_sq.mapv_inplace(|v| v * beta2);
+        add_squares(exp_avg_sq, grad, T::from_f64_lossy(1.0 - self.beta2));
         // Python floats: bias corrections and the step size.
         let step = state.steps as f64;
         let bias_correction1 = 1.0 - self.beta1.powf(step);
