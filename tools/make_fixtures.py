@@ -301,8 +301,10 @@ def schedule_cases():
     return cases
 
 
-def minibatch_run(name, seed, docs, words, p, noise, batch, epochs, lr, schedule=None):
-    """Least squares over the documents by minibatch SGD, as the stochastic notebook defines it."""
+def minibatch_run(name, seed, docs, words, p, noise, batch, epochs, lr, schedule=None, sampling="shuffled"):
+    """Least squares over the documents by minibatch SGD, as the stochastic notebook defines it.
+    With sampling="independent" each step draws its own batch, torch.randperm(docs)[:batch], and an
+    epoch is as many steps as a shuffled one."""
     torch.manual_seed(seed)
     A = (torch.rand(docs, words) < p).float()
     w_true = torch.rand(words)
@@ -316,7 +318,10 @@ def minibatch_run(name, seed, docs, words, p, noise, batch, epochs, lr, schedule
         lrs.append(opt.param_groups[0]["lr"])
         perm = torch.randperm(docs)
         for k in range(0, docs, batch):
-            idx = perm[k:k + batch]
+            if sampling == "independent":
+                idx = (perm if k == 0 else torch.randperm(docs))[:batch]
+            else:
+                idx = perm[k:k + batch]
             loss = ((A[idx] @ w - y[idx]) ** 2).mean()
             opt.zero_grad()
             loss.backward()
@@ -328,7 +333,7 @@ def minibatch_run(name, seed, docs, words, p, noise, batch, epochs, lr, schedule
             sched.step()
     w_star = torch.linalg.pinv(A.double()) @ y.double()
     return {"name": name, "seed": seed, "docs": docs, "words": words, "p": p, "noise": noise, "batch": batch,
-            "epochs": epochs, "lr": lr, "schedule": schedule, "batch_losses": batch_losses,
+            "epochs": epochs, "lr": lr, "schedule": schedule, "sampling": sampling, "batch_losses": batch_losses,
             "epoch_losses": epoch_losses, "lrs": lrs, "final_w": values(w), "w_true": values(w_true),
             "y": values(y), "w_star": values(w_star)}
 
@@ -339,6 +344,7 @@ def minibatch_runs():
         minibatch_run("batch16_noise", 314, 100, 8, 0.3, 0.1, 16, 30, 0.05),
         minibatch_run("full_batch_noise", 314, 100, 8, 0.3, 0.1, 100, 30, 0.05),
         minibatch_run("batch16_noise_step", 314, 100, 8, 0.3, 0.1, 16, 30, 0.05, "step"),
+        minibatch_run("batch4_independent", 314, 100, 8, 0.3, 0.1, 4, 10, 0.05, sampling="independent"),
     ]
 
 

@@ -73,6 +73,8 @@ mod indicator;
 mod least_squares;
 mod linalg;
 mod loss;
+mod momentum_map;
+mod noise_floor;
 mod optim;
 mod plot;
 mod real;
@@ -100,17 +102,20 @@ pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix}
 pub use least_squares::{Side, distance, fixed_part, gram_eigenvalues, loss_floor, predicted_limit, side_bound};
 pub use linalg::{condition_number, inverse, matrix_rank, pinv, stability_bound};
 pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
+pub use momentum_map::{MomentumMap, RatePoint, heavy_ball_factor, measured_momentum_rates, momentum_map};
+pub use noise_floor::{FloorPoint, excess_floor};
 pub use optim::{Adagrad, Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, RmsProp, Sgd};
 pub use plot::{
-    Axes, ColorRange, ErrorCurve, Figure, MAX_PANELS, Report, bar_chart, beta_slider, conditioning_figure,
-    count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, error_sweep_figure, frame_line, frame_lines,
-    line_chart, losses_line, lr_slider, matrix_heatmaps, plotly_js, race_figure, rate_figure, resend_plotly_js,
-    sweep_figure, tuning_figure,
+    Axes, ColorRange, ErrorCurve, Figure, MAX_PANELS, Report, bar_chart, batch_slider, beta_slider,
+    conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, epochs_figure, error_sweep_figure,
+    floor_figure, frame_line, frame_lines, line_chart, losses_line, lr_slider, matrix_heatmaps, momentum_map_figure,
+    plotly_js, race_figure, rate_figure, resend_plotly_js, schedule_figure, sweep_figure, touched_figure,
+    tuning_figure,
 };
 pub use real::Real;
 pub use rng::{RANDPERM_LIMIT, TorchRng, TorchUniform};
 pub use schedule::Schedule;
-pub use stochastic::{Documents, MinibatchRun};
+pub use stochastic::{Documents, MinibatchRun, Sampling};
 
 /// What a notebook uses: `use gdlab::prelude::*;`. The lesson's functions and types, the
 /// ndarray names its cells write, and [`EvcxrShow`], which prints a cell's final matrix as torch does.
@@ -119,17 +124,19 @@ pub mod prelude {
     pub use crate::check;
     #[doc(no_inline)]
     pub use crate::{
-        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, ErrorCurve, EvcxrShow, Figure, GdlabError, History,
-        InverseDescent, LearningRate, Momentum, Optimizer, Result, RmsProp, Schedule, Sgd, Side, Snapshot, Stop,
-        TorchRng, Tuning, bar_chart, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame,
+        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, Documents, ErrorCurve, EvcxrShow, Figure,
+        FloorPoint, GdlabError, History, InverseDescent, LearningRate, MinibatchRun, Momentum, MomentumMap, Optimizer,
+        RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot, Stop, TorchRng, Tuning, bar_chart,
+        batch_slider, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame,
         conditioning_study, cooccurrence, count_heatmap, curvature_condition, density, diff_animation, diff_heatmap,
-        diff_heatmaps, distance, document_frequency, error_sweep_figure, fixed_part, frame_line, frame_lines,
-        gd_tuning, gradient_step, gram_eigenvalues, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr,
-        line_chart, log_space, loss_floor, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps,
-        matrix_rank, measured_rate, mse, mse_grad, mse_grad_right, optimizer_race, pinv, predicted_limit,
-        predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure, seed_losses_frame,
-        show, show_decimals, show_scalar, side_bound, stability_bound, sweep_figure, tuning_figure,
-        with_condition_number,
+        diff_heatmaps, distance, document_frequency, epochs_figure, error_sweep_figure, excess_floor, fixed_part,
+        floor_figure, frame_line, frame_lines, gd_tuning, gradient_step, gram_eigenvalues, heavy_ball_factor,
+        heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_floor,
+        losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank, measured_momentum_rates,
+        measured_rate, momentum_map, momentum_map_figure, mse, mse_grad, mse_grad_right, optimizer_race, pinv,
+        predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
+        schedule_figure, seed_losses_frame, show, show_decimals, show_scalar, side_bound, stability_bound,
+        sweep_figure, touched_figure, tuning_figure, with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

@@ -41,7 +41,7 @@ pub struct Documents {
     pub w_true: Array1<f32>,
     /// Each document's score, `A·w_true` plus uniform noise in ±`noise`.
     pub y: Array1<f32>,
-    rng: TorchRng,
+    pub(crate) rng: TorchRng,
 }
 
 /// What a minibatch run records.
@@ -101,6 +101,12 @@ impl Documents {
         Ok(Documents { a, w_true, y, rng })
     }
 
+    /// torch's global generator right after the draws of the problem: where the shuffles of a
+    /// run written out by hand continue, as `torch.randperm` does after `torch.rand`.
+    pub fn generator(&self) -> TorchRng {
+        self.rng.clone()
+    }
+
     /// `((A @ w - y) ** 2).mean()` over all documents.
     pub fn loss(&self, w: &ArrayRef1<f32>) -> f32 {
         mean_square(&(self.a.dot(w) - &self.y))
@@ -116,12 +122,38 @@ impl Documents {
 
     /// Minibatch SGD from `w = 0`: each epoch shuffles the documents with `torch.randperm`,
     /// steps once per batch of `batch` (the last may be shorter) at that epoch's rate from
-    /// `schedule`, and records the loss over all documents.
+    /// `schedule`, and records the loss over all documents. The same as
+    /// [`sgd`](Self::sgd) with [`Sampling::Shuffled`].
     ///
     /// # Errors
     /// [`GdlabError::InvalidParameter`](crate::GdlabError::InvalidParameter) for a batch of 0
     /// or larger than the documents, and what [`Schedule::lrs`] refuses.
     pub fn minibatch_sgd(&self, batch: usize, epochs: usize, lr: f64, schedule: Schedule) -> Result<MinibatchRun> {
+        self.sgd(Sampling::Shuffled, batch, epochs, lr, schedule)
+    }
+
+    /// Minibatch SGD from `w = 0`, drawing its batches by `sampling`. Every epoch takes
+    /// ⌈docs / batch⌉ steps at that epoch's rate from `schedule`; the loss over all documents is
+    /// recorded after every step.
+    ///
+    /// ```
+    /// use gdlab::{Documents, Sampling, Schedule};
+    /// let problem = Documents::new(314, 100, 8, 0.3, 0.1)?;
+    /// let run = problem.sgd(Sampling::Independent, 4, 5, 0.05, Schedule::Constant)?;
+    /// assert_eq!(run.step_losses.len(), 5 * 25);
+    /// # Ok::<(), gdlab::GdlabError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`minibatch_sgd`](Self::minibatch_sgd).
+    pub fn sgd(
+        &self,
+        sampling: Sampling,
+        batch: usize,
+        epochs: usize,
+        lr: f64,
+        schedule: Schedule,
+    ) -> Result<MinibatchRun> {
         let docs = self.a.nrows();
         ensure_param((1..=docs).contains(&batch), "batch", batch as f64, "1 <= batch <= the number of documents")?;
         let lrs = schedule.lrs(lr, epochs)?;
@@ -131,8 +163,13 @@ impl Documents {
         let (mut batch_losses, mut step_losses, mut epoch_losses) =
             (Vec::new(), Vec::new(), Vec::with_capacity(epochs));
         for &lr in &lrs {
-            let perm = rng.randperm(docs)?;
-            for idx in perm.chunks(batch) {
+            let batches: Vec<Vec<usize>> = match sampling {
+                Sampling::Shuffled => rng.randperm(docs)?.chunks(batch).map(<[usize]>::to_vec).collect(),
+                Sampling::Independent => (0..docs.div_ceil(batch))
+                    .map(|_| rng.randperm(docs).map(|perm| perm[..batch].to_vec()))
+                    .collect::<Result<_>>()?,
+            };
+            for idx in &batches {
                 let a = self.a.select(Axis(0), idx);
                 let residual = a.dot(&w.column(0)) - self.y.select(Axis(0), idx);
                 batch_losses.push(mean_square(&residual));
@@ -147,6 +184,18 @@ impl Documents {
         let w = w.slice(s![.., 0]).to_owned();
         Ok(MinibatchRun { batch_losses, step_losses, epoch_losses, lrs, w, batch })
     }
+}
+
+/// How a minibatch run draws its batches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sampling {
+    /// Each epoch shuffles the documents, `perm = torch.randperm(docs)`, and takes its batches
+    /// in turn, `perm[k:k + batch]`: every document once an epoch (a `DataLoader` with
+    /// `shuffle=True`).
+    Shuffled,
+    /// Each step draws a fresh sample of distinct documents, `torch.randperm(docs)[:batch]`,
+    /// independent of the others: a document may come twice in an epoch, or not at all.
+    Independent,
 }
 
 fn mean_square(r: &ArrayRef1<f32>) -> f32 {

@@ -333,3 +333,105 @@ fn a_verdict_never_names_the_answer() {
     let text = check::ex_04_4(&0.1).to_string();
     assert!(!text.contains("0.3") && !text.contains("√5"), "{text}");
 }
+
+/// Notebook 06's problem at the default knobs: seed 314, 100 documents, 8 words, p = 0.3.
+fn documents(noise: f64) -> Documents {
+    Documents::new(SEED, 100, 8, 0.3, noise).unwrap()
+}
+
+/// `mean((A·w⋆ − y)²)` with w⋆ from the normal equations, (AᵀA)⁻¹·Aᵀ·y: another route than pinv.
+fn least_loss(problem: &Documents) -> f64 {
+    let (a, y) = (problem.a.mapv(f64::from), problem.y.mapv(f64::from));
+    let w = inverse(&a.t().dot(&a)).unwrap().dot(&a.t().dot(&y));
+    (a.dot(&w) - &y).mapv(|r| r * r).mean().unwrap()
+}
+
+#[test]
+fn ex_06_1_the_least_loss_at_twice_the_noise() {
+    let want = least_loss(&documents(0.2));
+    right(&check::ex_06_1(&want, SEED, 100, 8, 0.3), "6.1");
+    not_yet(&check::ex_06_1(&least_loss(&documents(0.1)), SEED, 100, 8, 0.3), "6.1"); // the notebook's loss_star
+    not_yet(&check::ex_06_1(&(0.2f64 * 0.2 / 3.0), SEED, 100, 8, 0.3), "6.1"); // noise²/3, an approximation
+    not_yet(&check::ex_06_1(&f64::NAN, SEED, 100, 8, 0.3), "6.1");
+}
+
+/// The predicted floor by another route: Σ h/(2 − lr·h) as trace(H·(2I − lr·H)⁻¹).
+fn floor_by_trace(problem: &Documents, lr: f64, batch: usize) -> f64 {
+    let n = problem.a.nrows() as f64;
+    let a = problem.a.mapv(f64::from);
+    let h = a.t().dot(&a) * (2.0 / n);
+    let spread = h.dot(&inverse(&(Array2::eye(h.nrows()) * 2.0 - &h * lr)).unwrap()).diag().sum();
+    lr * least_loss(problem) / batch as f64 * (n - batch as f64) / (n - 1.0) * spread
+}
+
+#[test]
+fn ex_06_2_the_predicted_floor_for_batch_8() {
+    let problem = documents(0.1);
+    right(&check::ex_06_2(&floor_by_trace(&problem, 0.05, 8), &problem), "6.2");
+    // The nearest floors the notebook's grid prints (lr 0.03; batches 4 and 16), and the rough lr·L⋆/B.
+    not_yet(&check::ex_06_2(&floor_by_trace(&problem, 0.03, 4), &problem), "6.2");
+    not_yet(&check::ex_06_2(&floor_by_trace(&problem, 0.03, 16), &problem), "6.2");
+    not_yet(&check::ex_06_2(&(0.05 * least_loss(&problem) / 8.0), &problem), "6.2");
+    not_yet(&check::ex_06_2(&f64::NAN, &problem), "6.2");
+}
+
+#[test]
+fn ex_06_3_the_measured_floor_of_shuffled_epochs() {
+    let problem = documents(0.1);
+    let loss_star = least_loss(&problem);
+    // A run half as long again as the check's: another measurement of the same floor.
+    let epochs = problem.settling_epochs(0.05, 8).unwrap() * 3 / 2;
+    let run = problem.minibatch_sgd(8, epochs, 0.05, Schedule::Constant).unwrap();
+    right(&check::ex_06_3(&excess_floor(&run.step_losses, loss_star), &problem), "6.3");
+    // 6.2's prediction is for fresh batches; shuffled epochs settle lower.
+    not_yet(&check::ex_06_3(&floor_by_trace(&problem, 0.05, 8), &problem), "6.3");
+    // The final loss of a run, not the floor: L itself, with L⋆ still in it.
+    not_yet(&check::ex_06_3(&f64::from(*run.epoch_losses.last().unwrap()), &problem), "6.3");
+    not_yet(&check::ex_06_3(&f64::NAN, &problem), "6.3");
+}
+
+/// Fresh batches written out: `torch.randperm(docs)[:batch]` at every step.
+fn fresh_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    let docs = problem.a.nrows();
+    let mut rng = problem.generator();
+    let mut w = Array1::<f32>::zeros(problem.a.ncols());
+    for _ in 0..epochs * docs.div_ceil(batch) {
+        let perm = rng.randperm(docs).unwrap();
+        let a = problem.a.select(Axis(0), &perm[..batch]);
+        let residual = a.dot(&w) - problem.y.select(Axis(0), &perm[..batch]);
+        w = w - lr as f32 * (a.t().dot(&residual) * (2.0 / batch as f32));
+    }
+    w
+}
+
+/// The notebook's loop above the exercise: one shuffle an epoch.
+fn shuffled_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    problem.minibatch_sgd(batch, epochs, lr, Schedule::Constant).unwrap().w
+}
+
+/// A fresh generator instead of the problem's: torch.manual_seed(seed) again before the loop.
+fn reseeded_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    let docs = problem.a.nrows();
+    let mut rng = TorchRng::manual_seed(SEED + 1);
+    let mut w = Array1::<f32>::zeros(problem.a.ncols());
+    for _ in 0..epochs * docs.div_ceil(batch) {
+        let perm = rng.randperm(docs).unwrap();
+        let a = problem.a.select(Axis(0), &perm[..batch]);
+        let residual = a.dot(&w) - problem.y.select(Axis(0), &perm[..batch]);
+        w = w - lr as f32 * (a.t().dot(&residual) * (2.0 / batch as f32));
+    }
+    w
+}
+
+fn panicking_sgd(_: &Documents, _: usize, _: usize, _: f64) -> Array1<f32> {
+    panic!("not written yet")
+}
+
+#[test]
+fn ex_06_4_fresh_batches_as_a_function() {
+    right(&check::ex_06_4(fresh_sgd, SEED), "6.4");
+    right(&check::ex_06_4(fresh_sgd, 7), "6.4");
+    not_yet(&check::ex_06_4(shuffled_sgd, SEED), "6.4");
+    not_yet(&check::ex_06_4(reseeded_sgd, SEED), "6.4");
+    not_yet(&check::ex_06_4(panicking_sgd, SEED), "6.4");
+}

@@ -6,9 +6,10 @@
 //! torch.manual_seed(seed); perm = torch.randperm(n)                        # "randperm"
 //! sched = StepLR(opt, 3, 0.5) | ExponentialLR(opt, 0.9) | CosineAnnealingLR(opt, T_max, eta_min)
 //! for epoch in range(30): lrs.append(opt.param_groups[0]["lr"]); opt.step(); sched.step()   # "schedules"
+//! idx = perm[k:k + batch]  |  idx = torch.randperm(docs)[:batch]       # "minibatch", per step
 //! ```
 use gdlab::prelude::*;
-use gdlab::{Documents, GdlabError, RANDPERM_LIMIT};
+use gdlab::{Documents, GdlabError, RANDPERM_LIMIT, Sampling};
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
@@ -97,7 +98,7 @@ fn bad_schedules_are_typed_errors() {
 fn minibatch_runs_match_torch() {
     let fx = fixtures();
     let runs = fx["minibatch"].as_array().unwrap();
-    assert_eq!(runs.len(), 4);
+    assert_eq!(runs.len(), 5);
     for run in runs {
         let name = run["name"].as_str().unwrap();
         let int = |k: &str| run[k].as_u64().unwrap() as usize;
@@ -120,7 +121,13 @@ fn minibatch_runs_match_torch() {
             None => Schedule::Constant,
             Some(other) => panic!("{other}"),
         };
-        let got = problem.minibatch_sgd(int("batch"), int("epochs"), float("lr"), schedule).unwrap();
+        // idx = perm[k:k + batch] of one perm an epoch, or torch.randperm(docs)[:batch] at every step
+        let sampling = match run["sampling"].as_str() {
+            Some("shuffled") => Sampling::Shuffled,
+            Some("independent") => Sampling::Independent,
+            other => panic!("{other:?}"),
+        };
+        let got = problem.sgd(sampling, int("batch"), int("epochs"), float("lr"), schedule).unwrap();
         assert_eq!(got.lrs, numbers(&run["lrs"]), "{name}: the rates are exact");
         // Each loss goes through a 0/1 matrix–vector product, which torch sums in BLAS's order
         // and ndarray in its own (no order tried matches torch's for every document: see

@@ -10,7 +10,9 @@ mod charts;
 mod figure;
 mod gradients;
 mod lesson;
+mod momentum;
 mod optimizers;
+mod stochastic;
 mod style;
 mod theory;
 
@@ -20,6 +22,8 @@ pub use gradients::{ErrorCurve, error_sweep_figure};
 pub use lesson::{
     MAX_PANELS, diff_animation, diff_heatmap, diff_heatmaps, frame_line, frame_lines, losses_line, matrix_heatmaps,
 };
+pub use momentum::momentum_map_figure;
 pub use optimizers::{beta_slider, lr_slider, race_figure, tuning_figure};
+pub use stochastic::{batch_slider, epochs_figure, floor_figure, schedule_figure, touched_figure};
 pub use style::{Axes, ColorRange};
 pub use theory::{conditioning_figure, rate_figure, sweep_figure};

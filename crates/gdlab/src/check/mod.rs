@@ -29,6 +29,9 @@ use crate::loss::{mse, mse_grad};
 use crate::optim::Momentum;
 use crate::rng::TorchRng;
 
+mod stochastic;
+pub use stochastic::{FreshSgdFn, ex_06_1, ex_06_2, ex_06_3, ex_06_4};
+
 /// A student's function for exercise 1.4: one update of the loop, `step(x, m, lr)` → the next X.
 pub type StepFn = fn(&Array2<f32>, &Array2<f32>, f64) -> Array2<f32>;
 
