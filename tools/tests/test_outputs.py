@@ -16,6 +16,7 @@ PLUMBING = {
                                   ".to_string()", ".clone()"],
     "04_convergence.ipynb": [".to_string()", "collect::<Result", "Ok((", "for i in 0..", "};", "0.4605170185988091"],
     "05_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
+    "06_stochastic_descent.ipynb": [".to_string()", "collect::<Result", "show(", "\n};", ".clone()", "unwrap()"],
 }
 
 
