@@ -390,10 +390,9 @@ fn ex_06_3_the_measured_floor_of_shuffled_epochs() {
     not_yet(&check::ex_06_3(&f64::NAN, &problem), "6.3");
 }
 
-/// Fresh batches written out: `torch.randperm(docs)[:batch]` at every step.
-fn fresh_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+/// Fresh batches written out: `torch.randperm(docs)[:batch]` at every step, drawn from `rng`.
+fn fresh_from(mut rng: TorchRng, problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
     let docs = problem.a.nrows();
-    let mut rng = problem.generator();
     let mut w = Array1::<f32>::zeros(problem.a.ncols());
     for _ in 0..epochs * docs.div_ceil(batch) {
         let perm = rng.randperm(docs).unwrap();
@@ -402,6 +401,10 @@ fn fresh_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array
         w = w - lr as f32 * (a.t().dot(&residual) * (2.0 / batch as f32));
     }
     w
+}
+
+fn fresh_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    fresh_from(problem.generator(), problem, batch, epochs, lr)
 }
 
 /// The notebook's loop above the exercise: one shuffle an epoch.
@@ -411,16 +414,7 @@ fn shuffled_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Ar
 
 /// A fresh generator instead of the problem's: torch.manual_seed(seed) again before the loop.
 fn reseeded_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
-    let docs = problem.a.nrows();
-    let mut rng = TorchRng::manual_seed(SEED + 1);
-    let mut w = Array1::<f32>::zeros(problem.a.ncols());
-    for _ in 0..epochs * docs.div_ceil(batch) {
-        let perm = rng.randperm(docs).unwrap();
-        let a = problem.a.select(Axis(0), &perm[..batch]);
-        let residual = a.dot(&w) - problem.y.select(Axis(0), &perm[..batch]);
-        w = w - lr as f32 * (a.t().dot(&residual) * (2.0 / batch as f32));
-    }
-    w
+    fresh_from(TorchRng::manual_seed(SEED + 1), problem, batch, epochs, lr)
 }
 
 fn panicking_sgd(_: &Documents, _: usize, _: usize, _: f64) -> Array1<f32> {
