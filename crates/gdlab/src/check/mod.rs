@@ -99,6 +99,8 @@ thread_local! {
 ///
 /// One hook, installed once, stays silent only on the thread that is running a student's
 /// function: swapping the process-wide hook per call would also hide other threads' panics.
+/// While it is installed, for an instant, std's default hook stands in (stable Rust has no
+/// atomic swap of hooks): a panic elsewhere then is printed by it, not lost.
 fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
