@@ -40,6 +40,12 @@ def test_the_answer_is_torchs_pinv(nb):
     assert all(abs(p - w) <= 5e-5 + 1e-9 for p, w in zip(printed, want, strict=True)), (printed, want)
 
 
+def test_the_least_loss_is_close_to_the_noises_variance(nb):
+    text = text_of(cell_with(nb, "let loss_star = problem.loss_star()?;"))
+    variance = float(number(r"against noise²/3 = (\S+)$", text))
+    assert abs(loss_star(nb) / variance - 1) < 0.2, (loss_star(nb), variance)
+
+
 def test_the_written_out_loop_is_gdlabs_run_and_torchs(nb):
     text = text_of(cell_with(nb, "let run16 = problem.minibatch_sgd"))
     assert number(r"largest gap to the loop above (\S+)$", text) == "0.0e0", "the details block says the gap is 0"
@@ -56,6 +62,10 @@ def test_full_batch_at_its_best_rate_goes_below_the_minibatches_floors(nb):
     assert set(final) == {"full batch", "full batch, its best lr", "batch 16", "batch 1"}, final
     assert final["full batch, its best lr"] < min(final["batch 16"], final["batch 1"])
     assert final["batch 1"] < final["full batch"] and final["batch 16"] < final["full batch"]
+    (fig,) = figures(cell_with(nb, "epochs_figure(&runs"))
+    first = {t["name"]: t["y"][0] for t in fig["data"]}
+    assert first["batch 1"] < first["batch 16"] < first["full batch, its best lr"] < first["full batch"], \
+        f"after one epoch the small batches start far ahead: {first}"
     want = fixture("full_batch_noise")["epoch_losses"][-1]
     assert abs(loss_star(nb) + final["full batch"] - want) <= 1e-4 * want + 5e-5, (final["full batch"], want)
 
