@@ -4,7 +4,8 @@ import re
 import nbformat
 import pytest
 
-from nbtest import EXECUTED, NOT_YET, RIGHT, STUDENT, executed, exercises_of, printed, solution_cells, solution_lines, sources, visible_text
+from nbtest import (EXECUTED, EXERCISE, NOT_YET, RIGHT, STUDENT, executed, exercises_of, half_unit, printed, solution_cells,
+                    solution_lines, sources, text_of, tokens, visible_text)
 
 
 @pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
@@ -61,3 +62,80 @@ def test_the_exercises_intro_names_the_notebooks_own_number(src):
     assert len(intro) == 1, src.name
     assert re.findall(r"Exercise (\d+)\.k", intro[0]) == [number, number], intro[0]
     assert all(n.split(".")[0] == number for n in exercises_of(nb)), exercises_of(nb)
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_each_notebook_has_a_predict_then_measure_pair(src):
+    nb = nbformat.read(src, as_version=4)
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and EXERCISE.match(c.source)]
+    pairs = [(a, b) for a, b in zip(headings, headings[1:]) if a.endswith(" (predict)") and b.endswith(" (measure)")]
+    assert pairs, headings
+
+
+def significant(token):
+    """The significant digits of a printed number: 0.0420 has 3, 1.5e-3 has 2, 151 has 3."""
+    digits = token.lower().partition("e")[0].lstrip("-").replace(".", "").lstrip("0")
+    return len(digits)
+
+
+def reveals(token, answer):
+    """Whether a printed number gives the answer away: equal at its printed precision, printed
+    with at least 3 significant digits (a check's tolerance is far finer than 2 digits, so a copy of
+    a 2-digit number cannot pass, and 2-digit numbers coincide by chance)."""
+    return significant(token) >= 3 and abs(float(token) - answer) <= half_unit(token)
+
+
+def test_reveals_flags_a_copy_at_the_printed_precision_only():
+    assert reveals("0.9424", 0.94241) and reveals("151", 151) and reveals("1.25e-3", 0.001251)
+    assert not reveals("0.94", 0.9401) and not reveals("0.9424", 0.9426) and not reveals("1.5", 1.5)
+
+
+def shown_answers(nb):
+    """(exercise, the numbers its solution cell displays) in the executed teacher edition; a
+    function exercise displays none."""
+    for n, cell in zip(exercises_of(nb), solution_cells(nb), strict=True):
+        results = [o.data["text/plain"] for o in cell.outputs if o.output_type == "execute_result"]
+        is_function = cell.source.lstrip().startswith("fn ")
+        assert len(results) == (0 if is_function else 1), f"exercise {n} displays {results}: one answer, or none for a function"
+        yield n, [float(t) for r in results for t in tokens(r)]
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_no_answer_is_printed_above_the_exercises(src):
+    nb = executed(src.name)
+    intro = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))
+    above = tokens("\n".join(text_of(c) for c in nb.cells[:intro] if c.cell_type == "code"))
+    assert above, "the notebook prints numbers above its exercises"
+    # The scan can fail: the first number with 3 digits above is found where it is.
+    sample = next(t for t in above if significant(t) >= 3)
+    assert any(reveals(t, float(sample)) for t in above)
+    answers = dict(shown_answers(nb))
+    assert any(answers.values()), "the numeric exercises display their answers"
+    for n, values in answers.items():
+        for value in values:
+            found = [t for t in above if reveals(t, value)]
+            assert not found, f"exercise {n}'s answer {value} is printed above the exercises as {found}"
+
+
+# Notes on torch's rounding and on the original's code, which a student may skip.
+ASIDE = re.compile(r"fused|fuses|multiply-add|MKL|re-seed|`lr as f32`|global variable", re.I)
+DETAILS = re.compile(r"<details>.*?</details>", re.S)
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_implementation_asides_stay_in_details_blocks(src):
+    nb = nbformat.read(src, as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    main_text = [DETAILS.sub("", s) for s in markdown]
+    assert all(s.count("<details>") == s.count("</details>") for s in markdown), "unclosed <details>"
+    left = [m.group(0) for s in main_text for m in ASIDE.finditer(s)]
+    assert not left, f"{src.name}: implementation notes outside a <details> block: {left}"
+    # The pattern finds them where they are.
+    if src.name.startswith(("01", "05")):
+        assert any(ASIDE.search(m.group(0)) for s in markdown for m in DETAILS.finditer(s)), src.name
+
+
+def test_01_says_once_that_every_number_is_torchs_and_how_we_know():
+    nb = nbformat.read(sources()[0], as_version=4)
+    said = [c.source for c in nb.cells if c.cell_type == "markdown" and "values recorded from real torch" in c.source]
+    assert len(said) == 1 and "Every number these notebooks print" in said[0]

@@ -43,7 +43,7 @@ def test_convergence_parameters_are_injected_by_papermills_rust_translator():
             nbrun.parameterize(ROOT / "notebooks/04_convergence.ipynb", bad)
 
 
-def test_the_exercises_of_03_are_still_right_with_seed_7():
+def test_the_exercises_of_04_are_still_right_with_seed_7():
     nb = executed("04_convergence.ipynb", SEED7)
     assert nb.metadata.papermill["parameters"] == {"seed": 7}
     assert "let seed = if false { seed } else { \"7\".parse()" in cell_with(nb, "Parameters injected").source

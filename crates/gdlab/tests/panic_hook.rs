@@ -8,7 +8,7 @@ use gdlab::prelude::*;
 
 type Pair = (Array2<f64>, Array2<f64>);
 
-fn panicking(_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: f64, _: f64) -> Pair {
+fn panicking(_: &Array2<f64>, _: Option<&Array2<f64>>, _: &Array2<f64>, _: f64, _: f64, _: f64) -> Pair {
     panic!("not written yet")
 }
 

@@ -1,0 +1,278 @@
+//! The checks of notebooks 04–06, each with a right answer, the answers a student would get by
+//! copying the nearest variable of the notebook, a wrong one and a NaN (or functions that are
+//! wrong or panic). The right answers are computed here by another route than the check's.
+mod common;
+
+use common::{SEED, first_below, lesson64, losses, not_yet, right};
+use gdlab::prelude::*;
+
+#[test]
+fn ex_04_1_the_slowest_rate_near_the_bound() {
+    // At lr = 0.96 the factors 1 − 2·lr·λ/16 are 0.88, 0.52, −0.08 and −0.92: the stiffest is slowest.
+    right(&check::ex_04_1(&0.92), "4.1");
+    not_yet(&check::ex_04_1(&0.88), "4.1"); // the flattest direction, as at the lesson's rate
+    not_yet(&check::ex_04_1(&(1.0 - 2.0 * lesson_lr() / 16.0)), "4.1"); // the printed 0.9424
+    not_yet(&check::ex_04_1(&-0.92), "4.1");
+    not_yet(&check::ex_04_1(&f64::NAN), "4.1");
+}
+
+/// The slowest direction alone: its share of the start's loss, (1/N)·Σᵢ E₀[i, 0]², shrinking by
+/// (1 − lr/8)² per step.
+fn steps_by_the_slowest_direction(seed: u64, lr: f64, tolerance: f64) -> usize {
+    let x: Array2<f32> = TorchRng::manual_seed(seed).rand((4, 4));
+    let share: f64 = (0..4).map(|i| (f64::from(x[[i, 0]]) - f64::from(u8::from(i == 0))).powi(2)).sum::<f64>() / 16.0;
+    ((tolerance / share).ln() / (2.0 * (1.0 - lr / 8.0).ln())).ceil() as usize
+}
+
+#[test]
+fn ex_04_2_predict_the_steps_at_lr_0_3() {
+    for seed in [SEED, 7] {
+        let want = steps_by_the_slowest_direction(seed, 0.3, 1e-6);
+        right(&check::ex_04_2(&want, seed, 1e-6), "4.2");
+        let lesson_steps = steps_by_the_slowest_direction(seed, lesson_lr(), 1e-6);
+        not_yet(&check::ex_04_2(&lesson_steps, seed, 1e-6), "4.2"); // at the notebook's lr
+        not_yet(&check::ex_04_2(&(want + 10), seed, 1e-6), "4.2");
+        not_yet(&check::ex_04_2(&usize::MAX, seed, 1e-6), "4.2");
+    }
+}
+
+#[test]
+fn ex_04_3_measure_the_steps_at_lr_0_3() {
+    for (seed, tolerance) in [(SEED, 1e-6), (7, 1e-4)] {
+        let want = first_below(seed, 0.3, tolerance, 10_000).unwrap();
+        right(&check::ex_04_3(&want, seed, tolerance), "4.3");
+        // The prediction of 4.2 agrees within a step: the theory is right.
+        assert!(want.abs_diff(steps_by_the_slowest_direction(seed, 0.3, tolerance)) <= 1);
+        let lesson_steps = first_below(seed, lesson_lr(), tolerance, 10_000).unwrap();
+        not_yet(&check::ex_04_3(&lesson_steps, seed, tolerance), "4.3"); // at the notebook's lr
+        not_yet(&check::ex_04_3(&(want + 5), seed, tolerance), "4.3");
+        not_yet(&check::ex_04_3(&usize::MAX, seed, tolerance), "4.3");
+    }
+}
+
+#[test]
+fn ex_04_4_the_fastest_learning_rate() {
+    for seed in [SEED, 7] {
+        // A finer sweep than the check's, with the loop written out.
+        let steps = |lr: f64| first_below(seed, lr, 1e-6, 2000);
+        let fastest = (500..1000).map(|i| i as f64 / 1000.0).filter_map(|lr| steps(lr).map(|s| (s, lr)));
+        let (_, want) = fastest.min_by(|a, b| a.0.cmp(&b.0)).unwrap();
+        right(&check::ex_04_4(&want, seed, 1e-6), "4.4");
+        // The theory's best rate in the long run, N/(λ_min + λ_max) = 16/17, takes about 10 steps more.
+        not_yet(&check::ex_04_4(&(16.0 / 17.0), seed, 1e-6), "4.4");
+        not_yet(&check::ex_04_4(&lesson_lr(), seed, 1e-6), "4.4");
+        not_yet(&check::ex_04_4(&1.5, seed, 1e-6), "4.4"); // diverges
+        not_yet(&check::ex_04_4(&f64::NAN, seed, 1e-6), "4.4");
+    }
+}
+
+#[test]
+fn ex_04_5_the_smallest_diverging_rate() {
+    // M = [[2, 1], [1, 3]] is symmetric: λ(MᵀM) = λ(M)², λ_max(M) = (5 + √5)/2; N = 4.
+    let lambda_max = ((5.0 + 5.0f64.sqrt()) / 2.0).powi(2);
+    right(&check::ex_04_5(&(4.0 / lambda_max)), "4.5");
+    not_yet(&check::ex_04_5(&(4.0 / 9.0)), "4.5"); // the largest squared entry, as for a diagonal M
+    not_yet(&check::ex_04_5(&(2.0 / lambda_max)), "4.5");
+    not_yet(&check::ex_04_5(&f64::NAN), "4.5");
+}
+
+#[test]
+fn ex_05_1_the_least_stable_beta_at_lr_1_75() {
+    // lr·h_max < 2(1 + β) with h_max = 2·16/16 = 2: β > lr − 1.
+    right(&check::ex_05_1(&0.75), "5.1");
+    not_yet(&check::ex_05_1(&0.28), "5.1"); // the notebook's, at Polyak's lr 1.28
+    not_yet(&check::ex_05_1(&(1.75 / 2.0 - 1.0)), "5.1");
+    not_yet(&check::ex_05_1(&f64::NAN), "5.1");
+}
+
+/// The larger root in size of σ² − (1 + β − lr·h)·σ + β, over the curvatures h = λ/8.
+fn heavy_ball_rate(lr: f64, beta: f64) -> f64 {
+    let root = |h: f64| {
+        let t = 1.0 + beta - lr * h;
+        let d = t * t - 4.0 * beta;
+        if d < 0.0 { ((t / 2.0).powi(2) - d / 4.0).sqrt() } else { (t.abs() + d.sqrt()) / 2.0 }
+    };
+    [1.0f64, 4.0, 9.0, 16.0].iter().map(|l| root(l / 8.0)).fold(0.0, f64::max)
+}
+
+#[test]
+fn ex_05_2_predict_the_heavy_balls_rate() {
+    let want = heavy_ball_rate(0.6, 0.3);
+    right(&check::ex_05_2(&want), "5.2");
+    not_yet(&check::ex_05_2(&0.6), "5.2"); // Polyak's rate, (√κ − 1)/(√κ + 1), printed as hb.rate
+    not_yet(&check::ex_05_2(&heavy_ball_rate(0.5, 0.5)), "5.2"); // the nearest marked point
+    not_yet(&check::ex_05_2(&(1.0 - 0.6 / 8.0)), "5.2"); // without momentum
+    not_yet(&check::ex_05_2(&f64::NAN), "5.2");
+}
+
+/// The heavy ball written out in float64 for `steps` steps: the error's shrinking per step over
+/// the second half.
+fn measured_heavy_ball(seed: u64, lr: f64, beta: f64, steps: usize) -> f64 {
+    let (m, y) = (lesson64(), Array2::<f64>::eye(4));
+    let mut x: Array2<f64> = TorchRng::manual_seed(seed).rand((4, 4));
+    let mut buf = Array2::<f64>::zeros((4, 4));
+    let mut losses = Vec::new();
+    for _ in 0..steps {
+        losses.push(mse(&y, &x.dot(&m)));
+        buf = buf * beta + mse_grad(&x, &m, &y);
+        x = &x - &(lr * &buf);
+    }
+    (losses[steps - 1] / losses[steps / 2]).powf(0.5 / (steps - 1 - steps / 2) as f64)
+}
+
+#[test]
+fn ex_05_3_measure_the_heavy_balls_rate() {
+    for seed in [SEED, 7] {
+        right(&check::ex_05_3(&measured_heavy_ball(seed, 0.6, 0.3, 300), seed), "5.3");
+        right(&check::ex_05_3(&measured_heavy_ball(seed, 0.6, 0.3, 150), seed), "5.3");
+        not_yet(&check::ex_05_3(&0.6, seed), "5.3"); // hb.rate
+        not_yet(&check::ex_05_3(&measured_heavy_ball(seed, 0.6, 0.0, 300), seed), "5.3"); // β forgotten
+        not_yet(&check::ex_05_3(&f64::NAN, seed), "5.3");
+    }
+}
+
+type Pair = (Array2<f64>, Array2<f64>);
+
+fn damped(x: &Array2<f64>, buf: Option<&Array2<f64>>, grad: &Array2<f64>, lr: f64, beta: f64, tau: f64) -> Pair {
+    let buf = match buf {
+        None => grad.clone(),
+        Some(b) => b * beta + grad * (1.0 - tau),
+    };
+    (x - &(lr * &buf), buf)
+}
+
+/// The notebook's heavy ball: the buffer from zero, no dampening.
+fn undamped(x: &Array2<f64>, buf: Option<&Array2<f64>>, grad: &Array2<f64>, lr: f64, beta: f64, _tau: f64) -> Pair {
+    let buf = buf.map_or_else(|| grad.clone(), |b| b * beta + grad);
+    (x - &(lr * &buf), buf)
+}
+
+/// Dampening at the first step too.
+fn damped_from_the_start(
+    x: &Array2<f64>,
+    buf: Option<&Array2<f64>>,
+    grad: &Array2<f64>,
+    lr: f64,
+    beta: f64,
+    tau: f64,
+) -> Pair {
+    let zero = Array2::zeros(grad.dim());
+    let buf = buf.unwrap_or(&zero) * beta + grad * (1.0 - tau);
+    (x - &(lr * &buf), buf)
+}
+
+fn panicking(_: &Array2<f64>, _: Option<&Array2<f64>>, _: &Array2<f64>, _: f64, _: f64, _: f64) -> Pair {
+    panic!("not written yet")
+}
+
+#[test]
+fn ex_05_4_damped_momentum_as_a_function() {
+    right(&check::ex_05_4(damped, SEED), "5.4");
+    right(&check::ex_05_4(damped, 7), "5.4");
+    not_yet(&check::ex_05_4(undamped, SEED), "5.4");
+    not_yet(&check::ex_05_4(damped_from_the_start, SEED), "5.4");
+    not_yet(&check::ex_05_4(panicking, SEED), "5.4");
+}
+
+#[test]
+fn checks_answer_at_the_largest_seed() {
+    let s = u64::MAX;
+    right(&check::ex_05_4(damped, s), "5.4");
+    assert!(losses(s, 0.3, 3).iter().all(|l| l.is_finite()));
+}
+
+/// Notebook 06's problem at the default knobs: seed 314, 100 documents, 8 words, p = 0.3.
+fn documents(noise: f64) -> Documents {
+    Documents::new(SEED, 100, 8, 0.3, noise).unwrap()
+}
+
+/// `mean((A·w⋆ − y)²)` with w⋆ from the normal equations, (AᵀA)⁻¹·Aᵀ·y: another route than pinv.
+fn least_loss(problem: &Documents) -> f64 {
+    let (a, y) = (problem.a.mapv(f64::from), problem.y.mapv(f64::from));
+    let w = inverse(&a.t().dot(&a)).unwrap().dot(&a.t().dot(&y));
+    (a.dot(&w) - &y).mapv(|r| r * r).mean().unwrap()
+}
+
+#[test]
+fn ex_06_1_the_least_loss_at_twice_the_noise() {
+    let want = least_loss(&documents(0.2));
+    right(&check::ex_06_1(&want, SEED, 100, 8, 0.3), "6.1");
+    not_yet(&check::ex_06_1(&least_loss(&documents(0.1)), SEED, 100, 8, 0.3), "6.1"); // the notebook's loss_star
+    not_yet(&check::ex_06_1(&(0.2f64 * 0.2 / 3.0), SEED, 100, 8, 0.3), "6.1"); // noise²/3, an approximation
+    not_yet(&check::ex_06_1(&f64::NAN, SEED, 100, 8, 0.3), "6.1");
+}
+
+/// The predicted floor by another route: Σ h/(2 − lr·h) as trace(H·(2I − lr·H)⁻¹).
+fn floor_by_trace(problem: &Documents, lr: f64, batch: usize) -> f64 {
+    let n = problem.a.nrows() as f64;
+    let a = problem.a.mapv(f64::from);
+    let h = a.t().dot(&a) * (2.0 / n);
+    let spread = h.dot(&inverse(&(Array2::eye(h.nrows()) * 2.0 - &h * lr)).unwrap()).diag().sum();
+    lr * least_loss(problem) / batch as f64 * (n - batch as f64) / (n - 1.0) * spread
+}
+
+#[test]
+fn ex_06_2_the_predicted_floor_for_batch_8() {
+    let problem = documents(0.1);
+    right(&check::ex_06_2(&floor_by_trace(&problem, 0.05, 8), &problem), "6.2");
+    // The nearest floors the notebook's grid prints (lr 0.03; batches 4 and 16), and the rough lr·L⋆/B.
+    not_yet(&check::ex_06_2(&floor_by_trace(&problem, 0.03, 4), &problem), "6.2");
+    not_yet(&check::ex_06_2(&floor_by_trace(&problem, 0.03, 16), &problem), "6.2");
+    not_yet(&check::ex_06_2(&(0.05 * least_loss(&problem) / 8.0), &problem), "6.2");
+    not_yet(&check::ex_06_2(&f64::NAN, &problem), "6.2");
+}
+
+#[test]
+fn ex_06_3_the_measured_floor_of_shuffled_epochs() {
+    let problem = documents(0.1);
+    let loss_star = least_loss(&problem);
+    // A run half as long again as the check's: another measurement of the same floor.
+    let epochs = problem.settling_epochs(0.05, 8).unwrap() * 3 / 2;
+    let run = problem.minibatch_sgd(8, epochs, 0.05, Schedule::Constant).unwrap();
+    right(&check::ex_06_3(&excess_floor(&run.step_losses, loss_star), &problem), "6.3");
+    // 6.2's prediction is for fresh batches; shuffled epochs settle lower.
+    not_yet(&check::ex_06_3(&floor_by_trace(&problem, 0.05, 8), &problem), "6.3");
+    // The final loss of a run, not the floor: L itself, with L⋆ still in it.
+    not_yet(&check::ex_06_3(&f64::from(*run.epoch_losses.last().unwrap()), &problem), "6.3");
+    not_yet(&check::ex_06_3(&f64::NAN, &problem), "6.3");
+}
+
+/// Fresh batches written out: `torch.randperm(docs)[:batch]` at every step, drawn from `rng`.
+fn fresh_from(mut rng: TorchRng, problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    let docs = problem.a.nrows();
+    let mut w = Array1::<f32>::zeros(problem.a.ncols());
+    for _ in 0..epochs * docs.div_ceil(batch) {
+        let perm = rng.randperm(docs).unwrap();
+        let a = problem.a.select(Axis(0), &perm[..batch]);
+        let residual = a.dot(&w) - problem.y.select(Axis(0), &perm[..batch]);
+        w = w - lr as f32 * (a.t().dot(&residual) * (2.0 / batch as f32));
+    }
+    w
+}
+
+fn fresh_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    fresh_from(problem.generator(), problem, batch, epochs, lr)
+}
+
+/// The notebook's loop above the exercise: one shuffle an epoch.
+fn shuffled_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    problem.minibatch_sgd(batch, epochs, lr, Schedule::Constant).unwrap().w
+}
+
+/// A fresh generator instead of the problem's: torch.manual_seed(seed) again before the loop.
+fn reseeded_sgd(problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
+    fresh_from(TorchRng::manual_seed(SEED + 1), problem, batch, epochs, lr)
+}
+
+fn panicking_sgd(_: &Documents, _: usize, _: usize, _: f64) -> Array1<f32> {
+    panic!("not written yet")
+}
+
+#[test]
+fn ex_06_4_fresh_batches_as_a_function() {
+    right(&check::ex_06_4(fresh_sgd, SEED), "6.4");
+    right(&check::ex_06_4(fresh_sgd, 7), "6.4");
+    not_yet(&check::ex_06_4(shuffled_sgd, SEED), "6.4");
+    not_yet(&check::ex_06_4(reseeded_sgd, SEED), "6.4");
+    not_yet(&check::ex_06_4(panicking_sgd, SEED), "6.4");
+}
