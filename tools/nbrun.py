@@ -7,6 +7,7 @@ and writes OUT/NAME.ipynb (executed) and OUT/NAME.html (standalone, offline). Th
 in notebooks/ are never written.
 """
 import argparse
+import copy
 import pathlib
 import re
 import sys
@@ -82,8 +83,8 @@ def first_error(nb):
     return None
 
 
-def execute(nb, cwd, out_dir, name, timeout, kernel):
-    """Run `nb` from the folder `cwd`; write OUT_DIR/NAME.ipynb and .html. Returns (seconds, error)."""
+def run(nb, cwd, timeout, kernel):
+    """Runs `nb` in place from the folder `cwd`. Returns (seconds, error or None)."""
     # A warm kernel loads gdlab before it reports ready (tools/evcxr_kernel.py): allow for it.
     client = NotebookClient(nb, timeout=timeout, startup_timeout=600, kernel_name=kernel,
                             resources={"metadata": {"path": str(cwd)}})
@@ -98,15 +99,72 @@ def execute(nb, cwd, out_dir, name, timeout, kernel):
     except Exception as e:  # kernel died, could not start, ...
         error = f"{type(e).__name__}: {e}"
     elapsed = time.monotonic() - start
+    return elapsed, located(nb, error)
+
+
+def located(nb, error):
+    """The notebook's first error output, or `error`, with the cell it happened in."""
     found = first_error(nb)
     if found and not error:
-        error = f"cell {found[0]}: {found[1]}"
-    elif error:
+        return f"cell {found[0]}: {found[1]}"
+    if error:
         running = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not c.get("execution_count")), "?")
-        error = f"cell {running}: {error}"
+        return f"cell {running}: {error}"
+    return None
+
+
+def write(nb, out_dir, name):
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / name)
     export_html(nb, out_dir / (pathlib.Path(name).stem + ".html"))
+
+
+def execute(nb, cwd, out_dir, name, timeout, kernel):
+    """Run `nb` from the folder `cwd`; write OUT_DIR/NAME.ipynb and .html. Returns (seconds, error)."""
+    elapsed, error = run(nb, cwd, timeout, kernel)
+    write(nb, out_dir, name)
+    return elapsed, error
+
+
+def exercises_start(nb):
+    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))
+
+
+def renumbered(cells):
+    """Cells with execution counts 1, 2, … in their order, as a run of these cells alone gives."""
+    count = 0
+    for cell in cells:
+        if cell.cell_type == "code" and cell.get("execution_count"):
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if "execution_count" in out:
+                    out.execution_count = count
+    return cells
+
+
+def execute_with_student(teacher, student, cwd, out_dir, student_dir, name, timeout, kernel):
+    """The teacher notebook and its student edition in one kernel: the lesson, then the student
+    edition's exercises, then the teacher's. Up to its exercises the student edition is the
+    teacher notebook (checked here), so the student's cells run in the state a run of the student
+    edition alone gives them, without a second kernel start and a second run of the lesson.
+    Writes both; returns (seconds, error of either)."""
+    start = exercises_start(teacher)
+    lesson, ours, theirs = teacher.cells[:start], teacher.cells[start:], copy.deepcopy(student.cells[start:])
+    differ = [a.source for a, b in zip(lesson, student.cells) if (a.cell_type, a.source) != (b.cell_type, b.source)]
+    if len(student.cells) != len(teacher.cells) or [d for d in differ if ":dep gdlab" not in d]:
+        raise ValueError("the student edition differs from the teacher notebook before its exercises "
+                         "(other than in its set-up cell's path to crates/gdlab)")
+    teacher.cells = lesson + theirs + ours
+    elapsed, error = run(teacher, cwd, timeout, kernel)
+    done = teacher.cells
+    for mine, ran in zip(student.cells[:start], done[:start]):
+        mine.outputs, mine.execution_count = copy.deepcopy(ran.get("outputs", [])), ran.get("execution_count")
+    student.cells = renumbered(student.cells[:start] + done[start:start + len(theirs)])
+    teacher.cells = renumbered(copy.deepcopy(done[:start]) + done[start + len(theirs):])
+    error = located(teacher, error) if error else (located(teacher, None) or located(student, None))
+    write(teacher, out_dir, name)
+    write(student, student_dir, name)
     return elapsed, error
 
 

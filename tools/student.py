@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
 """The student edition: `cargo xtask student` calls this inside .venv.
 
-For each notebook, every cell tagged `solution` is replaced by its starter (the cell's
-`gdlab.starter` metadata: code that compiles and runs, e.g. `let answer: f64 = f64::NAN;`),
-and the starter metadata is dropped from every cell, so that no solution code is left in the
-file. The notebook is then executed in OUT (target/student), where its set-up cell finds
-crates/gdlab by a path relative to OUT, and written as OUT/NAME.ipynb and OUT/NAME.html:
-each exercise's check prints `✗ Exercise N.k: not yet`. The sources in notebooks/ are never written.
+For each notebook, nbgrader's own ClearSolutions replaces the region between `BEGIN SOLUTION`
+and `END SOLUTION` in every solution cell by the course's code stub (tools/assignment.py's
+CODE_STUB, `check::unanswered()`, which compiles wherever an answer goes), exactly as an nbgrader
+release does; the cells tagged `solution` are then tagged `starter`. The notebook is executed in
+OUT (target/student), where its set-up cell finds crates/gdlab by a path relative to OUT, and
+written as OUT/NAME.ipynb and OUT/NAME.html: each exercise's check prints
+`✗ Exercise N.k: not yet`. Grading stays off, so that is a hint, not an error. The sources in
+notebooks/ are never written.
 
-    python tools/student.py --out target/student [--param seed=7] [notebooks...]
+    python tools/student.py --out target/student [--param seed=7] [--teacher-out DIR] [notebooks...]
+
+With --teacher-out (what `cargo xtask test` uses), each teacher notebook runs too, in the same
+kernel as its student edition, into DIR (tools/nbrun.py's execute_with_student says why that is
+the same as two runs).
 """
 import argparse
 import os
 import pathlib
 import sys
 
-import nbformat
+from nbgrader.preprocessors import ClearSolutions
 
+import assignment
 import nbrun
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -28,19 +35,14 @@ def is_solution(cell):
 
 
 def student_edition(nb, out_dir):
-    """`nb` (a freshly loaded notebook, changed in place) with starters for solutions; its set-up
+    """`nb` (a freshly loaded notebook, changed in place) with its solutions cleared; its set-up
     cell points at crates/gdlab from out_dir."""
-    cells = []
+    if not any(is_solution(c) for c in nb.cells):
+        raise ValueError("the notebook has no solution cells")
+    nb, _ = ClearSolutions(code_stub={"rust": assignment.CODE_STUB}).preprocess(nb, {})
     for cell in nb.cells:
         if is_solution(cell):
-            starter = cell.metadata.get("gdlab", {}).get("starter")
-            if starter is None:
-                raise ValueError(f"the solution cell {cell.get('id')} has no gdlab.starter")
-            cell = nbformat.v4.new_code_cell(starter, id=cell.get("id"))
-            cell.metadata["tags"] = ["starter"]
-        cell.metadata.pop("gdlab", None)
-        cells.append(cell)
-    nb.cells = cells
+            cell.metadata["tags"] = ["starter" if t == "solution" else t for t in cell.metadata["tags"]]
     setup = next(c for c in nb.cells if c.cell_type == "code" and CRATE in c.source)
     crate = os.path.relpath(ROOT / "crates/gdlab", out_dir)
     setup.source = setup.source.replace(CRATE, f'path = "{crate}"')
@@ -53,6 +55,8 @@ def main():
     ap.add_argument("--out", type=pathlib.Path, required=True)
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     ap.add_argument("--timeout", type=int, default=1200, help="seconds per cell")
+    ap.add_argument("--teacher-out", type=pathlib.Path,
+                    help="also run the teacher notebooks, in the same kernels, into this folder")
     args = ap.parse_args()
     params = nbrun.parse_params(args.param)
     out = args.out.resolve()
@@ -64,7 +68,12 @@ def main():
     for src in notebooks:
         try:
             nb = student_edition(nbrun.parameterize(src.resolve(), params), out)
-            elapsed, error = nbrun.execute(nb, out, out, src.name, args.timeout, "rust")
+            if args.teacher_out:
+                teacher = nbrun.parameterize(src.resolve(), params)
+                elapsed, error = nbrun.execute_with_student(teacher, nb, src.resolve().parent, args.teacher_out, out,
+                                                            src.name, args.timeout, "rust")
+            else:
+                elapsed, error = nbrun.execute(nb, out, out, src.name, args.timeout, "rust")
         except ValueError as e:
             elapsed, error = 0.0, str(e)
         failed += nbrun.report(src.name, elapsed, error)

@@ -26,9 +26,8 @@ def folder(variable, command):
 
 EXECUTED, _RUN = folder("GDLAB_EXECUTED", "cargo xtask run")
 SEED7, _SEED7 = folder("GDLAB_SEED7", "cargo xtask test")
-SEED314, _SEED314 = folder("GDLAB_SEED314", "cargo xtask test")
 STUDENT, _STUDENT = folder("GDLAB_STUDENT", "cargo xtask student")
-MAKES = {EXECUTED: _RUN, SEED7: _SEED7, SEED314: _SEED314, STUDENT: _STUDENT}
+MAKES = {EXECUTED: _RUN, SEED7: _SEED7, STUDENT: _STUDENT}
 
 COMMITTED_REFERENCE = ROOT / "tools/reference/original-notebook.txt"
 SHARED_REFERENCE = ROOT.parent / "shared/reference/original-notebook.txt"
@@ -140,14 +139,21 @@ def solution_cells(nb):
     return [c for c in nb.cells if student.is_solution(c)]
 
 
+def solution_region(cell):
+    """The lines between a solution cell's BEGIN SOLUTION and END SOLUTION."""
+    lines = cell.source.splitlines()
+    begin = next(i for i, line in enumerate(lines) if "BEGIN SOLUTION" in line)
+    end = next(i for i, line in enumerate(lines) if "END SOLUTION" in line)
+    return lines[begin + 1:end]
+
+
 def solution_lines(nb):
-    """Per solution cell, its code lines that are neither in its starter nor anywhere else in the notebook."""
+    """Per solution cell, its solution's code lines that are nowhere else in the notebook."""
     elsewhere = {line.strip() for c in nb.cells if c.cell_type == "code" and not student.is_solution(c)
                  for line in c.source.splitlines()}
     found = []
     for cell in solution_cells(nb):
-        starter = {line.strip() for line in cell.metadata["gdlab"]["starter"].splitlines()}
-        own = {line.strip() for line in cell.source.splitlines()} - starter - elsewhere
+        own = {line.strip() for line in solution_region(cell)} - elsewhere
         found.append({line for line in own if len(line) >= 8 and not line.startswith("//")})
     return found
 

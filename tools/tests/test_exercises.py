@@ -5,18 +5,18 @@ import nbformat
 import pytest
 
 from nbtest import (EXECUTED, EXERCISE, NOT_YET, RIGHT, STUDENT, executed, exercises_of, half_unit, printed, solution_cells,
-                    solution_lines, sources, text_of, tokens, visible_text)
+                    solution_lines, solution_region, sources, text_of, tokens, visible_text)
 
 
 @pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
-def test_each_exercise_has_a_solution_with_a_starter_and_a_check(src):
+def test_each_exercise_has_a_solution_region_and_a_check(src):
     nb = nbformat.read(src, as_version=4)
     exercises = exercises_of(nb)
     assert 4 <= len(exercises) <= 6, f"{src.name}: {exercises}"
     solutions = solution_cells(nb)
     assert len(solutions) == len(exercises)
     for n, cell in zip(exercises, solutions, strict=True):
-        assert cell.metadata["gdlab"]["starter"].strip(), f"exercise {n} has no starter"
+        assert [x for x in solution_region(cell) if x.strip()], f"exercise {n} has no solution"
         after = nb.cells[nb.cells.index(cell) + 1]
         assert f"check::ex_{n.replace('.', '_').zfill(4)}(" in after.source, f"exercise {n}: no check after the solution"
 
@@ -37,7 +37,7 @@ def test_the_student_edition_runs_without_errors_and_says_not_yet(src):
     assert NOT_YET.findall(printed(nb)) == exercises_of(nb)
     assert not RIGHT.findall(printed(nb))
     assert not solution_cells(nb)
-    assert not [c for c in nb.cells if "gdlab" in c.metadata], "starter metadata left in the student file"
+    assert not [c for c in nb.cells if "BEGIN SOLUTION" in c.source], "a solution region left in the student file"
 
 
 @pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)

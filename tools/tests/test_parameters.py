@@ -1,32 +1,20 @@
 """Parameters: papermill's Rust translator, and the runs with other seeds."""
-import json
-
 import pytest
 
 import nbrun
-from nbtest import PLOTLY, RIGHT, ROOT, SEED314, SEED7, cell_with, executed, exercises_of, printed, text_of
+from nbtest import RIGHT, ROOT, SEED7, cell_with, executed, exercises_of, printed, text_of
 
 
-def comparable(nb):
-    """The text and plot data of every output, without per-run ids."""
-    out = []
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
-            continue
-        out.append(text_of(cell))
-        out.extend(json.dumps(o.data[PLOTLY], sort_keys=True) for o in cell.outputs if "data" in o and PLOTLY in o.data)
-    return out
-
-
-def test_param_seed_changes_the_numbers_and_314_reproduces_them():
-    default = executed("01_matrix_inverse.ipynb")
-    seven = executed("01_matrix_inverse.ipynb", SEED7)
-    again = executed("01_matrix_inverse.ipynb", SEED314)
+def test_param_seed_changes_the_runs_numbers_and_not_the_theorys():
+    default = executed("04_convergence.ipynb")
+    seven = executed("04_convergence.ipynb", SEED7)
     injected = [c for c in seven.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'let seed = if false { seed } else { "7".parse()' in injected[0].source
-    y_hat = lambda nb: text_of(cell_with(nb, "let y_hat"))
-    assert y_hat(seven) != y_hat(default)
-    assert comparable(again) == comparable(default)
+    run = lambda nb: text_of(cell_with(nb, "let run = InverseDescent::new(&m).seed(seed)"))
+    theory = lambda nb: text_of(cell_with(nb, "predicted_rates(&m, lr)"))
+    assert run(seven) != run(default) and theory(seven) == theory(default) != ""
+    # That injecting the default seed reproduces the default run is checked on the nbgrader
+    # loop's assignment, made with --param seed=314 (test_nbgrader.py).
 
 
 def test_convergence_parameters_are_injected_by_papermills_rust_translator():

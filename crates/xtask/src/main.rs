@@ -16,7 +16,9 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use cmd::{check, project_root};
-use notebooks::{CELL_TIMEOUT, NOTEBOOKS, STUDENT, all_notebooks, ensure_safe_out, run_notebooks, student_edition};
+use notebooks::{
+    CELL_TIMEOUT, COURSE, NOTEBOOKS, STUDENT, all_notebooks, ensure_safe_out, run_notebooks, student_edition,
+};
 use provision::{ensure_chromium, setup};
 
 #[derive(Parser)]
@@ -49,6 +51,21 @@ enum Cmd {
         params: Vec<String>,
         /// Notebooks to convert (default: all of notebooks/*.ipynb).
         notebooks: Vec<PathBuf>,
+    },
+    /// Set up an nbgrader course in target/course: nbgrader_config.py, the teacher notebooks as
+    /// source/gdlab, and the release/gdlab that nbgrader's generate_assignment writes from them.
+    Assignment {
+        /// Override a value of the cell tagged `parameters` for the whole class, e.g. `--param seed=7`.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Notebooks to put in the assignment (default: all of notebooks/*.ipynb).
+        notebooks: Vec<PathBuf>,
+    },
+    /// Run nbgrader in target/course with the project's kernel, e.g. `cargo xtask nbgrader autograde gdlab`.
+    Nbgrader {
+        /// nbgrader's own arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<String>,
     },
     /// Open JupyterLab on notebooks/ with the project's kernel and settings.
     Lab {
@@ -97,6 +114,23 @@ fn run(cli: Cli) -> Result<()> {
             ensure_safe_out("the student edition's folder", Path::new(STUDENT), &notebooks)?;
             let env = setup()?;
             student_edition(&env, &params, &notebooks)
+        }
+        Cmd::Assignment { params, notebooks } => {
+            ensure_safe_out("the course folder", Path::new(COURSE), &notebooks)?;
+            let env = setup()?;
+            let mut cmd = env.python(["tools/assignment.py", "--course", COURSE]);
+            for p in params {
+                cmd.arg("--param").arg(p);
+            }
+            check(cmd.args(&notebooks).status()?, "the nbgrader assignment")
+        }
+        Cmd::Nbgrader { args } => {
+            if !Path::new(COURSE).join("nbgrader_config.py").exists() {
+                anyhow::bail!("{COURSE} has no nbgrader_config.py: run `cargo xtask assignment` first");
+            }
+            let env = setup()?;
+            let status = env.python(["-m", "nbgrader"]).args(&args).current_dir(COURSE).status()?;
+            check(status, "nbgrader")
         }
         Cmd::Lab { student } => {
             if student {

@@ -11,11 +11,12 @@ use crate::provision::JupyterEnv;
 
 /// Where `cargo xtask student` writes the student edition.
 pub const STUDENT: &str = "target/student";
+/// Where `cargo xtask assignment` sets up the nbgrader course.
+pub const COURSE: &str = "target/course";
 /// Where `cargo xtask run` writes by default, and the test's main run.
 pub const NOTEBOOKS: &str = "target/notebooks";
 /// The test's runs with another seed.
 pub const SEED7: &str = "target/notebooks-seed7";
-pub const SEED314: &str = "target/notebooks-seed314";
 
 /// Seconds a notebook cell may take: generous, since a cold compile of the dependencies takes minutes.
 pub const CELL_TIMEOUT: u64 = 1200;
@@ -71,4 +72,23 @@ pub fn student_edition(env: &JupyterEnv, params: &[String], notebooks: &[PathBuf
     }
     cmd.args(notebooks);
     check(cmd.status()?, "the student edition")
+}
+
+/// Every notebook into `out` and its student edition into target/student, each pair in one kernel.
+pub fn teacher_and_student(env: &JupyterEnv, out: &Path) -> Result<()> {
+    let notebooks = all_notebooks()?;
+    ensure_safe_out("--out", out, &notebooks)?;
+    ensure_safe_out("the student edition's folder", Path::new(STUDENT), &notebooks)?;
+    std::fs::create_dir_all("target/jupyter-runtime")?;
+    step(&format!(
+        "Executing {} notebook(s) into {} and their student edition into {STUDENT}",
+        notebooks.len(),
+        out.display()
+    ));
+    let mut cmd = env.python(["tools/student.py", "--out", STUDENT, "--teacher-out"]);
+    cmd.arg(out).args(&notebooks);
+    let start = Instant::now();
+    let status = cmd.status()?;
+    println!("all notebooks: {:.1} s", start.elapsed().as_secs_f64());
+    check(status, "notebook execution")
 }

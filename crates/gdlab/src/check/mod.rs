@@ -6,11 +6,19 @@
 //! shows the answer and never panics: a NaN, a wrong shape or a function answer that panics is
 //! "not yet". Function answers are run on a few cases against gdlab's own step.
 //!
+//! A check returns [`Checked`]: `Ok` with its verdict, and so does a wrong answer, unless
+//! [`grading`] is on. Then a wrong answer is the `Err`, which the check cell's `?` hands to the
+//! kernel: evcxr 0.22 prints it on stderr (its `?` gives no `error` output and no failed
+//! reply), and nbgrader (0.9) scores a grade cell with stderr output as 0.
+//!
 //! ```
 //! use gdlab::prelude::*;
+//! # fn main() -> Result<(), check::Verdict> {
 //! let least_beta = 1.75 * 16.0 / 16.0 - 1.0; // lr·λ_max/N − 1 at lr = 1.75 on diag(1, 2, 3, 4)
-//! assert!(check::ex_05_1(&least_beta).is_right());
-//! assert!(check::ex_05_1(&f64::NAN).to_string().starts_with("✗ Exercise 5.1: not yet. Hint: "));
+//! assert!(check::ex_05_1(&least_beta)?.is_right());
+//! assert!(check::ex_05_1(&f64::NAN)?.to_string().starts_with("✗ Exercise 5.1: not yet. Hint: "));
+//! # Ok(())
+//! # }
 //! ```
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -28,12 +36,14 @@ mod inverse;
 mod no_inverse;
 mod optimizers;
 mod stochastic;
+mod unanswered;
 pub use convergence::{ex_04_1, ex_04_2, ex_04_3, ex_04_4, ex_04_5};
 pub use gradients::{RidgeGradFn, ex_02_1, ex_02_2, ex_02_3, ex_02_4, ex_02_5};
 pub use inverse::{StepFn, ex_01_1, ex_01_2, ex_01_3, ex_01_4};
 pub use no_inverse::{LimitFn, ex_03_1, ex_03_2, ex_03_3, ex_03_4};
 pub use optimizers::{DampedMomentumFn, ex_05_1, ex_05_2, ex_05_3, ex_05_4};
 pub use stochastic::{FreshSgdFn, ex_06_1, ex_06_2, ex_06_3, ex_06_4};
+pub use unanswered::{Unanswered, unanswered};
 
 /// The outcome of one check: right, or not yet with a hint. Displays as one line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,17 +52,49 @@ pub struct Verdict {
     hint: Option<String>,
 }
 
+/// What a check returns: `Ok(verdict)`; while [`grading`] is on, an answer that is not yet right
+/// is `Err(verdict)` instead, so that the check cell's `?` fails the cell.
+pub type Checked = std::result::Result<Verdict, Verdict>;
+
+/// The environment variable that holds the grading switch. A variable, not a static: each
+/// evcxr cell is a library of its own, with its own copy of gdlab's statics, but one process.
+pub const GRADING: &str = "GDLAB_GRADING";
+
+/// Turns grading on or off for the rest of the kernel's life (it is off until then). The
+/// assignments that `cargo xtask assignment` writes turn it on above their exercises.
+pub fn grading(on: bool) {
+    // SAFETY: a kernel runs its cells one at a time on one thread, and nothing else in gdlab
+    // reads or writes the environment from another thread.
+    unsafe {
+        if on {
+            std::env::set_var(GRADING, "1");
+        } else {
+            std::env::remove_var(GRADING);
+        }
+    }
+}
+
+/// Whether [`grading`] is on.
+pub fn is_grading() -> bool {
+    std::env::var_os(GRADING).is_some_and(|v| v == "1")
+}
+
 impl Verdict {
-    fn new(exercise: &'static str, right: bool, hint: &str) -> Self {
-        Verdict { exercise, hint: (!right).then(|| hint.to_string()) }
+    fn new(exercise: &'static str, right: bool, hint: &str) -> Checked {
+        Verdict { exercise, hint: (!right).then(|| hint.to_string()) }.checked()
     }
 
     /// Judges with a computation that could fail; a failure is reported, never panicked.
-    fn judge(exercise: &'static str, hint: &str, right: impl FnOnce() -> Result<bool>) -> Self {
+    fn judge(exercise: &'static str, hint: &str, right: impl FnOnce() -> Result<bool>) -> Checked {
         match right() {
             Ok(right) => Verdict::new(exercise, right, hint),
-            Err(e) => Verdict { exercise, hint: Some(format!("the check could not run ({e})")) },
+            Err(e) => Verdict { exercise, hint: Some(format!("the check could not run ({e})")) }.checked(),
         }
+    }
+
+    /// `Ok(self)`, or under grading `Err(self)` when not right.
+    fn checked(self) -> Checked {
+        if self.is_right() || !is_grading() { Ok(self) } else { Err(self) }
     }
 
     /// Whether the answer was right.
@@ -74,6 +116,9 @@ impl fmt::Display for Verdict {
         }
     }
 }
+
+/// A verdict that is not right is the error of a graded check.
+impl std::error::Error for Verdict {}
 
 impl EvcxrShow for Verdict {
     fn evcxr_display(&self) {
