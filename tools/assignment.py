@@ -65,10 +65,9 @@ c.Execute.startup_timeout = {STARTUP_TIMEOUT}
 '''
 
 
-def nbgrader(course, *args, env=None):
+def nbgrader(course, *args):
     """Runs nbgrader in the course folder; its output stays on the console."""
-    cmd = [sys.executable, "-m", "nbgrader", *args]
-    done = subprocess.run(cmd, cwd=course, env=env)
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course)
     if done.returncode:
         sys.exit(f"nbgrader {' '.join(args)} failed (exit {done.returncode})")
 

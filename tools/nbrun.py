@@ -150,19 +150,20 @@ def execute_with_student(teacher, student, cwd, out_dir, student_dir, name, time
     edition alone gives them, without a second kernel start and a second run of the lesson.
     Writes both; returns (seconds, error of either)."""
     start = exercises_start(teacher)
-    lesson, ours, theirs = teacher.cells[:start], teacher.cells[start:], copy.deepcopy(student.cells[start:])
+    lesson, teachers, students = teacher.cells[:start], teacher.cells[start:], copy.deepcopy(student.cells[start:])
     differ = [a.source for a, b in zip(lesson, student.cells) if (a.cell_type, a.source) != (b.cell_type, b.source)]
     if len(student.cells) != len(teacher.cells) or [d for d in differ if ":dep gdlab" not in d]:
         raise ValueError("the student edition differs from the teacher notebook before its exercises "
                          "(other than in its set-up cell's path to crates/gdlab)")
-    teacher.cells = lesson + theirs + ours
+    teacher.cells = lesson + students + teachers
     elapsed, error = run(teacher, cwd, timeout, kernel)
     done = teacher.cells
     for mine, ran in zip(student.cells[:start], done[:start]):
         mine.outputs, mine.execution_count = copy.deepcopy(ran.get("outputs", [])), ran.get("execution_count")
-    student.cells = renumbered(student.cells[:start] + done[start:start + len(theirs)])
-    teacher.cells = renumbered(copy.deepcopy(done[:start]) + done[start + len(theirs):])
-    error = located(teacher, error) if error else (located(teacher, None) or located(student, None))
+    student.cells = renumbered(student.cells[:start] + done[start:start + len(students)])
+    teacher.cells = renumbered(copy.deepcopy(done[:start]) + done[start + len(students):])
+    # `run` located a kernel's failure already (in the joint run's cells); else the first error output.
+    error = error or located(teacher, None) or located(student, None)
     write(teacher, out_dir, name)
     write(student, student_dir, name)
     return elapsed, error

@@ -27,7 +27,6 @@ import assignment
 import nbrun
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CRATE = 'path = "../crates/gdlab"'
 
 
 def is_solution(cell):
@@ -43,9 +42,9 @@ def student_edition(nb, out_dir):
     for cell in nb.cells:
         if is_solution(cell):
             cell.metadata["tags"] = ["starter" if t == "solution" else t for t in cell.metadata["tags"]]
-    setup = next(c for c in nb.cells if c.cell_type == "code" and CRATE in c.source)
+    setup = next(c for c in nb.cells if c.cell_type == "code" and assignment.CRATE in c.source)
     crate = os.path.relpath(ROOT / "crates/gdlab", out_dir)
-    setup.source = setup.source.replace(CRATE, f'path = "{crate}"')
+    setup.source = setup.source.replace(assignment.CRATE, f'path = "{crate}"')
     return nb
 
 

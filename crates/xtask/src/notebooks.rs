@@ -63,32 +63,37 @@ pub fn run_notebooks(
 }
 
 pub fn student_edition(env: &JupyterEnv, params: &[String], notebooks: &[PathBuf]) -> Result<()> {
-    ensure_safe_out("the student edition's folder", Path::new(STUDENT), notebooks)?;
-    std::fs::create_dir_all("target/jupyter-runtime")?;
     step(&format!("Writing the student edition into {STUDENT}"));
-    let mut cmd = env.python(["tools/student.py", "--out", STUDENT]);
-    for p in params {
-        cmd.arg("--param").arg(p);
-    }
-    cmd.args(notebooks);
-    check(cmd.status()?, "the student edition")
+    student_py(env, params, notebooks, None)
 }
 
 /// Every notebook into `out` and its student edition into target/student, each pair in one kernel.
 pub fn teacher_and_student(env: &JupyterEnv, out: &Path) -> Result<()> {
     let notebooks = all_notebooks()?;
     ensure_safe_out("--out", out, &notebooks)?;
-    ensure_safe_out("the student edition's folder", Path::new(STUDENT), &notebooks)?;
-    std::fs::create_dir_all("target/jupyter-runtime")?;
     step(&format!(
         "Executing {} notebook(s) into {} and their student edition into {STUDENT}",
         notebooks.len(),
         out.display()
     ));
-    let mut cmd = env.python(["tools/student.py", "--out", STUDENT, "--teacher-out"]);
-    cmd.arg(out).args(&notebooks);
     let start = Instant::now();
-    let status = cmd.status()?;
+    let done = student_py(env, &[], &notebooks, Some(out));
     println!("all notebooks: {:.1} s", start.elapsed().as_secs_f64());
-    check(status, "notebook execution")
+    done
+}
+
+/// tools/student.py: the student edition of `notebooks` (all when empty), and with `teacher_out`
+/// the teacher notebooks too, each in its student edition's kernel.
+fn student_py(env: &JupyterEnv, params: &[String], notebooks: &[PathBuf], teacher_out: Option<&Path>) -> Result<()> {
+    ensure_safe_out("the student edition's folder", Path::new(STUDENT), notebooks)?;
+    std::fs::create_dir_all("target/jupyter-runtime")?;
+    let mut cmd = env.python(["tools/student.py", "--out", STUDENT]);
+    for p in params {
+        cmd.arg("--param").arg(p);
+    }
+    if let Some(out) = teacher_out {
+        cmd.arg("--teacher-out").arg(out);
+    }
+    cmd.args(notebooks);
+    check(cmd.status()?, if teacher_out.is_some() { "notebook execution" } else { "the student edition" })
 }
