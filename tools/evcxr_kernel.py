@@ -10,7 +10,8 @@ earlier kernel's OUT_DIR (serde_core, rustversion and the ~16 crates above them)
 cell. Here each kernel gets a slot, target/evcxr/slot-N, held by a lock for the kernel's
 life, so two kernels never share one. The slot keeps evcxr's build folder (EVCXR_TMPDIR)
 and its own `:cache` (XDG_CACHE_HOME), whose entries then always name this slot's paths.
-GDLAB_EVCXR_SLOTS moves the slots elsewhere (the benchmark's cold run uses empty ones).
+GDLAB_EVCXR_SLOTS moves the slots elsewhere (the benchmark's cold run uses empty ones; each
+student of `cargo xtask hub` has theirs in ~/.gdlab/evcxr, see hub_slots.py).
 
 A slot that has built gdlab before is warm: the kernel then starts with an evcxr config
 (EVCXR_CONFIG_DIR, under the slot) that loads gdlab and types one variable, `gdlab_warm_up: ()`,
@@ -30,7 +31,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SLOTS = pathlib.Path(os.environ.get("GDLAB_EVCXR_SLOTS") or ROOT / "target" / "evcxr")
+SLOTS = pathlib.Path(os.environ.get("GDLAB_EVCXR_SLOTS") or ROOT / "target" / "evcxr").expanduser()
 
 
 def take_slot():

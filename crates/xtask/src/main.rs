@@ -6,6 +6,7 @@
 
 mod checks;
 mod cmd;
+mod hub;
 mod notebooks;
 mod provision;
 
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use cmd::{check, project_root};
+use cmd::{check, project_root, step};
 use notebooks::{
     CELL_TIMEOUT, COURSE, NOTEBOOKS, STUDENT, all_notebooks, ensure_safe_out, run_notebooks, student_edition,
 };
@@ -67,6 +68,24 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         args: Vec<String>,
     },
+    /// Serve the nbgrader release to a class from this machine: a JupyterHub with one Unix
+    /// account per student (needs root), every kernel warm. Ctrl-C stops it.
+    Hub {
+        /// How many student accounts (student01, student02, …) to create and serve.
+        #[arg(long)]
+        students: u32,
+        /// The address to listen on; the default serves this machine only.
+        #[arg(long, default_value = "127.0.0.1")]
+        ip: String,
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Override a value of the cell tagged `parameters` for the whole class, e.g. `--param seed=7`.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Prepare the accounts and the warm build, then stop instead of serving.
+        #[arg(long)]
+        prepare_only: bool,
+    },
     /// Open JupyterLab on notebooks/ with the project's kernel and settings.
     Lab {
         /// Open the student edition (target/student) instead, writing it first if it is missing.
@@ -82,8 +101,13 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Measure notebook and loop speed against the PyTorch original (installs torch in .venv-bench).
-    Bench,
+    /// Measure notebook and loop speed against the PyTorch original (installs torch in
+    /// .venv-bench); `cargo xtask bench hub` measures a class at the hub instead (needs root).
+    Bench {
+        /// What to measure.
+        #[arg(value_parser = ["notebooks", "hub"], default_value = "notebooks")]
+        what: String,
+    },
     /// Regenerate the README's screenshots under docs/.
     Screenshots,
 }
@@ -132,6 +156,11 @@ fn run(cli: Cli) -> Result<()> {
             let status = env.python(["-m", "nbgrader"]).args(&args).current_dir(COURSE).status()?;
             check(status, "nbgrader")
         }
+        Cmd::Hub { students, ip, port, params, prepare_only } => {
+            hub::ensure_root()?;
+            let env = setup()?;
+            hub::serve(&env, students, &ip, port, &params, prepare_only)
+        }
         Cmd::Lab { student } => {
             if student {
                 ensure_safe_out("the student edition's folder", Path::new(STUDENT), &[])?;
@@ -146,7 +175,14 @@ fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Test => checks::test(),
         Cmd::Pytest { args } => checks::pytest(&setup()?, &args),
-        Cmd::Bench => checks::bench(),
+        Cmd::Bench { what } if what == "hub" => {
+            hub::ensure_root()?;
+            let env = setup()?;
+            ensure_chromium()?;
+            step("The hub's benchmark");
+            check(env.python(["tools/hub_bench.py"]).status()?, "tools/hub_bench.py")
+        }
+        Cmd::Bench { .. } => checks::bench(),
         Cmd::Screenshots => {
             ensure_safe_out("the executed notebooks' folder", Path::new(NOTEBOOKS), &[])?;
             let env = setup()?;

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""A JupyterHub for a class on this machine: `cargo xtask hub` calls this, as root, inside .venv.
+
+    python tools/hub.py --students N [--ip 127.0.0.1] [--port 8000] [--prepare-only]
+
+Each student is a Unix user, student01 … studentNN, whose server JupyterHub's LocalProcessSpawner
+starts as that user, so that the kernel, its build and the notebooks are theirs alone. The
+command prepares, under target/hub:
+- rust/, bin/ and cargo/: this machine's Rust toolchain, evcxr_jupyter and crates.io sources,
+  as hard links, where every student can read them (rustup's copies live in root's home);
+- share/jupyter: the `rust` kernel for the students, started by tools/evcxr_kernel.py;
+- prepared/slot-0: one kernel build slot, warmed once with the notebooks' set-up cell, so that
+  the dependencies (polars, plotly, nalgebra, gdlab) are compiled once for the class.
+Each student's home then gets ~/gdlab, the notebooks nbgrader released (target/course), which is
+theirs to change and which a second run never overwrites, and ~/.gdlab/evcxr, their kernel
+slots: the prepared slot with every compiled dependency hard-linked, so read-only and shared,
+and the few files that each build rewrites copied (hub_slots.py).
+
+The hub then runs in the foreground until Ctrl-C, which stops every student's server and
+kernel and the proxy.
+"""
+import argparse
+import json
+import os
+import pathlib
+import pwd
+import secrets
+import shutil
+import subprocess
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+
+import hub_slots
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+HUB = ROOT / "target" / "hub"
+# The students' Python: the project's .venv may be built on a Python in root's home (pyenv),
+# which no other account can run, so the students get a venv of the system's Python.
+VENV = HUB / "venv"
+SYSTEM_PYTHONS = ["/usr/bin/python3", "/usr/local/bin/python3"]
+RELEASE = ROOT / "target" / "course" / "release" / "gdlab"
+PROXY = HUB / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
+# Marks the accounts this command made, so that it never takes over someone else's.
+TAG = "gdlab student"
+SLOTS_PER_STUDENT = 2  # two notebooks open at once, both warm
+
+
+def student_names(n):
+    return [f"student{i:02d}" for i in range(1, n + 1)]
+
+
+def run(*cmd, **kw):
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
+    if done.returncode:
+        sys.exit(f"hub: {' '.join(map(str, cmd))} failed ({done.returncode}): {done.stderr.strip()}")
+    return done.stdout
+
+
+def share_toolchain(evcxr):
+    """The toolchain, evcxr_jupyter and the registry under target/hub, readable by everyone."""
+    sysroot = pathlib.Path(run("rustc", "--print", "sysroot").strip())
+    version = run("rustc", "-vV")
+    stamp = HUB / "rust" / ".gdlab-sysroot"
+    if not stamp.exists() or stamp.read_text() != f"{sysroot}\n{version}":
+        shutil.rmtree(HUB / "rust", ignore_errors=True)
+        hub_slots.link_tree(sysroot, HUB / "rust")
+        stamp.write_text(f"{sysroot}\n{version}")
+    (HUB / "bin").mkdir(parents=True, exist_ok=True)
+    # A new file renamed into place: a kernel that still runs the old one keeps it.
+    shutil.copy2(evcxr, HUB / "bin" / "evcxr_jupyter.new")
+    os.replace(HUB / "bin" / "evcxr_jupyter.new", HUB / "bin" / "evcxr_jupyter")
+    cargo_home = pathlib.Path(os.environ.get("CARGO_HOME") or pathlib.Path.home() / ".cargo")
+    hub_slots.link_tree(cargo_home / "registry", HUB / "cargo" / "registry")
+    # The project's profiles (gdlab optimised), which cargo otherwise finds only in the folders
+    # above a build: the students' slots are in their homes.
+    shutil.copyfile(ROOT / ".cargo" / "config.toml", HUB / "cargo" / "config.toml")
+    for d in (HUB, HUB.parent):
+        d.chmod(d.stat().st_mode | 0o055)
+
+
+def students_venv():
+    """target/hub/venv: the project's pinned Jupyter stack on a Python every account can run."""
+    wanted = (ROOT / "tools" / "requirements.txt").read_text()
+    stamp = VENV / ".gdlab-requirements"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    python = next((p for p in SYSTEM_PYTHONS if os.access(p, os.X_OK)), None)
+    if python is None:
+        sys.exit(f"hub: the students' servers need a Python 3 that every account can run, at one of "
+                 f"{', '.join(SYSTEM_PYTHONS)} (on Debian: apt-get install python3 python3-venv)")
+    print(f"hub: installing the Jupyter stack for the students into {VENV} ({python})", flush=True)
+    if not (VENV / "bin" / "python").exists():
+        run(python, "-m", "venv", VENV)
+    run(VENV / "bin" / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q",
+        "-r", "tools/requirements.txt", cwd=ROOT)
+    settings = VENV / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "tools" / "jupyter" / "overrides.json", settings / "overrides.json")
+    stamp.write_text(wanted)
+
+
+def kernel_spec():
+    """The students' `rust` kernel: the project's, started with the shared evcxr_jupyter."""
+    src = ROOT / ".venv" / "share" / "jupyter" / "kernels" / "rust"
+    dst = HUB / "share" / "jupyter" / "kernels" / "rust"
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    spec = json.loads((src / "kernel.json").read_text())
+    spec["argv"] = [str(VENV / "bin" / "python"), str(ROOT / "tools" / "evcxr_kernel.py"),
+                    str(HUB / "bin" / "evcxr_jupyter"), "{connection_file}"]
+    (dst / "kernel.json").write_text(json.dumps(spec, indent=2) + "\n")
+
+
+def student_environment():
+    """What a student's server and kernel see, besides HOME and USER."""
+    return {
+        "PATH": os.pathsep.join([str(HUB / "rust" / "bin"), str(HUB / "bin"), str(VENV / "bin"),
+                                 "/usr/local/bin", "/usr/bin", "/bin"]),
+        "RUSTC": str(HUB / "rust" / "bin" / "rustc"),
+        # The same CARGO_HOME as the prepared build's: cargo's fingerprints hold the path of each
+        # crate's source, and a registry anywhere else would make every student rebuild it all.
+        "CARGO_HOME": str(HUB / "cargo"),
+        "CARGO_NET_OFFLINE": "true",
+        "JUPYTER_PATH": str(HUB / "share" / "jupyter"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "GDLAB_EVCXR_SLOTS": "~/.gdlab/evcxr",
+    }
+
+
+def warm_prepared_slot():
+    """Compiles the dependencies once, into target/hub/prepared/slot-0, with the students'
+    toolchain and paths; a copy of the project's own warm slot saves the first compile."""
+    prepared = HUB / "prepared"
+    if not (prepared / "slot-0").exists():
+        own = ROOT / "target" / "evcxr" / "slot-0"
+        if hub_slots.is_warm(own):
+            hub_slots.copy_slot(own, prepared / "slot-0")
+    env = dict(student_environment(), GDLAB_EVCXR_SLOTS=str(prepared))
+    nb = nbformat.read(RELEASE / "01_matrix_inverse.ipynb", as_version=4)
+    setup = next(c for c in nb.cells if c.cell_type == "code" and ":dep gdlab" in c.source)
+    nb.cells = [setup, nbformat.v4.new_code_cell("let gdlab_ready = 1;\ngdlab_ready")]
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, kernel_name="rust", timeout=1200, startup_timeout=600).execute()
+    except Exception as e:  # noqa: BLE001 (nbclient raises several kinds; each is fatal here)
+        sys.exit(f"hub: warming the prepared kernel slot failed: {e}")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if not hub_slots.is_warm(prepared / "slot-0"):
+        sys.exit("hub: the prepared kernel slot ran the set-up cell but holds no compiled gdlab")
+
+
+def ensure_student(name):
+    """The Unix account `name`, made by this command (tagged), with a private home."""
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        run("useradd", "--create-home", "--comment", TAG, "--shell", "/bin/bash", name)
+        user = pwd.getpwnam(name)
+    if user.pw_gecos != TAG:
+        sys.exit(f"hub: the account {name} exists and was not made by `cargo xtask hub` "
+                 f"(its comment is {user.pw_gecos!r}, expected {TAG!r}); remove it or use another machine")
+    home = pathlib.Path(user.pw_dir)
+    home.chmod(0o700)
+    return user, home
+
+
+def furnish_home(user, home):
+    """~/gdlab (only the notebooks not already there: a student's work is never overwritten),
+    and the kernel slots."""
+    own = lambda p: os.chown(p, user.pw_uid, user.pw_gid)
+    notebooks = home / "gdlab"
+    if not notebooks.exists():
+        notebooks.mkdir()
+        own(notebooks)
+    for src in sorted(RELEASE.glob("*.ipynb")):
+        dst = notebooks / src.name
+        if not dst.exists():
+            shutil.copyfile(src, dst)
+            own(dst)
+    slots = home / ".gdlab" / "evcxr"
+    for n in range(SLOTS_PER_STUDENT):
+        hub_slots.link_slot(HUB / "prepared" / "slot-0", slots / f"slot-{n}", user.pw_uid, user.pw_gid)
+    for d in (home / ".gdlab", slots):
+        own(d)
+
+
+def password():
+    """The class's shared password, made once and kept in target/hub/password (root only)."""
+    path = HUB / "password"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(9) + "\n")
+    return path.read_text().strip()
+
+
+def config_text(students, ip, port):
+    env = student_environment()
+    return f'''# JupyterHub's configuration for `cargo xtask hub`, written by tools/hub.py.
+c = get_config()  # noqa: F821 (JupyterHub provides it)
+c.JupyterHub.ip = {ip!r}
+c.JupyterHub.port = {port}
+c.JupyterHub.db_url = {"sqlite:///" + str(HUB / "jupyterhub.sqlite")!r}
+c.JupyterHub.cookie_secret_file = {str(HUB / "jupyterhub_cookie_secret")!r}
+c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
+c.ConfigurableHTTPProxy.pid_file = {str(HUB / "proxy.pid")!r}
+# One shared password: enough on one machine; a real class uses PAM or its own accounts (README).
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = {password()!r}
+c.Authenticator.allowed_users = {set(students)!r}
+from jupyterhub.spawner import LocalProcessSpawner  # noqa: E402
+
+
+class ClassSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner, stopping a server with SIGTERM first: without a terminal,
+    jupyter-server takes SIGINT (LocalProcessSpawner's first signal) as a KeyboardInterrupt and
+    exits without shutting down its kernels, which then outlive the hub."""
+
+    async def stop(self, now=False):
+        await super().stop(now=True)
+
+
+# Each student's server runs as their own Unix user: isolation is the operating system's.
+c.JupyterHub.spawner_class = ClassSpawner
+c.LocalProcessSpawner.term_timeout = 20
+c.Spawner.cmd = [{str(VENV / "bin" / "jupyterhub-singleuser")!r}]
+c.Spawner.default_url = "/lab/tree/gdlab"
+c.Spawner.environment = {env!r}
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+# Ctrl-C stops every student's server (and so their kernels) and the proxy.
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+'''
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--students", type=int, required=True)
+    ap.add_argument("--ip", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--evcxr", type=pathlib.Path, required=True, help="the pinned evcxr_jupyter")
+    ap.add_argument("--prepare-only", action="store_true", help="prepare accounts and builds, do not serve")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("hub: needs root, to create one Unix user per student (run it with sudo)")
+    if not 1 <= args.students <= 99:
+        sys.exit(f"hub: --students must be between 1 and 99, got {args.students}")
+    if not (RELEASE / "01_matrix_inverse.ipynb").exists():
+        sys.exit(f"hub: {RELEASE} has no notebooks: run `cargo xtask assignment` first")
+    if not PROXY.exists():
+        sys.exit(f"hub: {PROXY} is missing: `cargo xtask hub` installs it with npm")
+    HUB.mkdir(parents=True, exist_ok=True)
+    share_toolchain(args.evcxr)
+    students_venv()
+    kernel_spec()
+    warm_prepared_slot()
+    students = student_names(args.students)
+    for name in students:
+        furnish_home(*ensure_student(name))
+    (HUB / "jupyterhub_config.py").write_text(config_text(students, args.ip, args.port))
+    if args.prepare_only:
+        return
+    print(f"\ngdlab hub: http://{args.ip}:{args.port}/  (Ctrl-C stops it)")
+    print(f"accounts: {', '.join(students)}; password for every account: {password()}\n", flush=True)
+    os.chdir(HUB)
+    os.execv(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", str(HUB / "jupyterhub_config.py")])
+
+
+if __name__ == "__main__":
+    main()

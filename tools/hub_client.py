@@ -1,0 +1,65 @@
+"""A student at the hub, in headless Chromium: log in, open a notebook, run its first cells.
+Shared by the hub's browser test (tools/tests/test_hub.py) and its benchmark (tools/hub_bench.py)."""
+import time
+
+# Seconds: a student's first kernel start loads gdlab's crate graph (about 20 s) before it
+# reports ready, and the two cores may be busy with other students' builds.
+CELL_SECONDS = 300
+
+
+def log_in(b, url, user, password):
+    """A fresh browser context (its own cookies) logged in as `user`; returns (context, page)."""
+    context = b.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{url}/hub/login", wait_until="domcontentloaded")
+    page.fill("#username_input", user)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    return context, page
+
+
+def open_notebook(page, url, user, notebook):
+    """`page` showing ~/gdlab/`notebook` in the student's JupyterLab, once its cells exist."""
+    page.goto(f"{url}/user/{user}/lab/tree/gdlab/{notebook}?reset", wait_until="domcontentloaded",
+              timeout=CELL_SECONDS * 1000)
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", state="attached", timeout=CELL_SECONDS * 1000)
+    return page
+
+
+def run_first_cells(page, n):
+    """Runs the notebook from the top with Shift+Enter, as a student does, until its n-th code
+    cell has run (the explanations between them take a Shift+Enter each); returns the text of
+    each code cell's output."""
+    cells = page.locator(".jp-Notebook .jp-CodeCell")
+    prompt = lambda i: cells.nth(i).locator(".jp-InputPrompt").inner_text().strip()
+    page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")  # command mode: Shift+Enter runs a cell and moves on
+    presses = 0
+    while prompt(n - 1) in ("", "[ ]:"):
+        if presses > 10 * n:
+            raise RuntimeError(f"Shift+Enter {presses} times did not reach code cell {n}")
+        page.keyboard.press("Shift+Enter")
+        presses += 1
+        page.wait_for_timeout(100)
+    deadline = time.monotonic() + CELL_SECONDS
+    while not prompt(n - 1).strip("[]:").isdigit():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"code cell {n} did not finish within {CELL_SECONDS} s")
+        page.wait_for_timeout(200)
+    return [cells.nth(i).locator(".jp-OutputArea").inner_text() for i in range(n)]
+
+
+def first_output_seconds(b, url, user, password, notebook, cells):
+    """Seconds from pressing Log in to the output of the notebook's first `cells` code cells
+    (the set-up cell prints nothing); returns (seconds, context)."""
+    start = time.monotonic()
+    context, page = log_in(b, url, user, password)
+    open_notebook(page, url, user, notebook)
+    run_first_cells(page, cells)
+    return time.monotonic() - start, context, page
+
+
+def run_all(page):
+    """Run ▸ Run All Cells from JupyterLab's menu, as a student does; does not wait for it."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()

@@ -1,0 +1,221 @@
+"""`cargo xtask hub` for a class: two students at once in a real browser, what each may touch,
+and a Ctrl-C that leaves no process behind.
+
+The hub is the real one: `cargo xtask hub --students 2` creates (or reuses) the Unix accounts
+student01 and student02, prepares the shared build and serves; it needs root, and under
+`cargo xtask test` a machine without root fails here rather than skipping the class.
+"""
+import json
+import os
+import pathlib
+import pwd
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+import browser
+import hub_client
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HUB = ROOT / "target" / "hub"
+STUDENTS = ["student01", "student02"]
+NOTEBOOK = "01_matrix_inverse.ipynb"
+# The first code cells of 01: set-up, parameters, the matrix M, its builtin inverse.
+FIRST_CELLS = 4
+# The cell this test adds to student01's notebook (a new one each run; the next run removes it).
+MARKER = "// the hub's browser test: student01 was here"
+
+
+def processes():
+    """(pid, uid, command line) of every process."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = pathlib.Path(entry.path, "status").read_text()
+            cmd = pathlib.Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # ended while we looked
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        found.append((int(entry.name), uid, cmd.strip()))
+    return found
+
+
+def of_the_hub(uids):
+    """The hub's processes: the students', the proxy, and JupyterHub itself."""
+    return [(pid, uid, cmd) for pid, uid, cmd in processes()
+            if uid in uids or "configurable-http-proxy" in cmd or str(HUB / "jupyterhub_config.py") in cmd]
+
+
+def wait_for_hub(proc, log, seconds=1500):
+    """The hub's address and password, once it prints them and answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        found = re.search(r"gdlab hub: (http://\S+?)/? .*\n.*password for every account: (\S+)", text)
+        if found:
+            url, password = found.groups()
+            try:
+                urllib.request.urlopen(url + "/hub/api", timeout=2)
+                return url, password
+            except OSError:
+                pass
+        if proc.poll() is not None:
+            pytest.fail(f"cargo xtask hub exited ({proc.returncode}):\n{text[-3000:]}")
+        time.sleep(1)
+    pytest.fail(f"the hub did not answer within {seconds} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def hub():
+    if os.geteuid() != 0:
+        pytest.fail("the hub's tests need root: `cargo xtask hub` creates a Unix account per student")
+    log = ROOT / "target" / "hub-test.log"
+    log.parent.mkdir(exist_ok=True)
+    port = browser.free_port()
+    with log.open("w") as out:
+        # A session of its own, as a terminal gives a command: Ctrl-C is a SIGINT to its group.
+        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", "2", "--port", str(port)], cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url, password = wait_for_hub(proc, log)
+        yield proc, url, password
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def without_earlier_markers(user):
+    """Removes the cells an earlier run of this test added (and only those) from `user`'s 01."""
+    path = home(user) / "gdlab" / NOTEBOOK
+    nb = json.loads(path.read_text())
+    kept = [c for c in nb["cells"] if MARKER not in "".join(c["source"])]
+    if len(kept) != len(nb["cells"]):
+        stat = path.stat()
+        path.write_text(json.dumps(dict(nb, cells=kept), indent=1) + "\n")
+        os.chown(path, stat.st_uid, stat.st_gid)
+
+
+@pytest.fixture(scope="module")
+def two_students(hub, chromium):
+    """Both students logged in at once, each with 01 open and its first cells run."""
+    _, url, password = hub
+    for user in STUDENTS:
+        without_earlier_markers(user)
+    pages = {}
+    for user in STUDENTS:
+        _, page = hub_client.log_in(chromium, url, user, password)
+        pages[user] = hub_client.open_notebook(page, url, user, NOTEBOOK)
+    outputs = {user: hub_client.run_first_cells(page, FIRST_CELLS) for user, page in pages.items()}
+    return url, pages, outputs
+
+
+def home(user):
+    return pathlib.Path(pwd.getpwnam(user).pw_dir)
+
+
+def test_two_students_run_the_first_cells_of_01_in_their_own_notebooks(two_students):
+    url, pages, outputs = two_students
+    for user in STUDENTS:
+        matrix, inverse = outputs[user][2], outputs[user][3]
+        assert "[[1., 0., 0., 0.]," in matrix, f"{user}: M printed {matrix!r}"
+        assert "0.5000" in inverse and "0.2500" in inverse, f"{user}: the inverse printed {inverse!r}"
+    # student01 adds a cell and saves; student02's notebook, on disk and in the browser, has none.
+    marker = f"{MARKER} {time.time_ns()}"
+    p = pages["student01"]
+    p.keyboard.press("Escape")
+    p.keyboard.press("b")
+    p.keyboard.press("Enter")
+    p.keyboard.type(marker)
+    p.keyboard.press("Escape")
+    p.keyboard.press("Control+s")
+    mine, theirs = (home(u) / "gdlab" / NOTEBOOK for u in STUDENTS)
+    deadline = time.monotonic() + 30
+    while marker not in mine.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert marker in mine.read_text(), "student01's edit was not saved in their own ~/gdlab"
+    assert marker not in theirs.read_text(), "student01's edit reached student02's notebook"
+    other = pages["student02"]
+    hub_client.open_notebook(other, url, "student02", NOTEBOOK)
+    assert marker not in other.locator(".jp-Notebook").inner_text()
+
+
+def as_student(user, code):
+    """Python `code` run as the Unix user `user`; returns what it prints."""
+    done = subprocess.run(["runuser", "-u", user, "--", str(HUB / "venv/bin/python"), "-c", code],
+                          capture_output=True, text=True, cwd="/")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+TRY_WRITE = """
+import sys
+for path in sys.argv[1:]:
+    try:
+        open(path, "a").close()
+        print(path, "written")
+    except OSError as e:
+        print(path, type(e).__name__)
+"""
+
+
+def attempts(user, paths):
+    code = TRY_WRITE.replace("sys.argv[1:]", repr([str(p) for p in paths]))
+    return dict(line.rsplit(" ", 1) for line in as_student(user, code).splitlines())
+
+
+def test_a_student_changes_neither_another_students_files_nor_the_shared_build(two_students):
+    shared = sorted((home("student02") / ".gdlab/evcxr/slot-0").glob("build/**/debug/deps/libpolars-*.rlib"))
+    assert shared, "student02's slot holds no polars: the prepared build was not shared"
+    prepared = sorted((HUB / "prepared/slot-0").glob("build/**/debug/deps/libpolars-*.rlib"))
+    # The same file, not a copy: one inode, root's, however many students.
+    assert [p.stat().st_ino for p in shared] == [p.stat().st_ino for p in prepared]
+    assert all(p.stat().st_uid == 0 and p.stat().st_nlink >= 3 for p in shared)
+    own = home("student02") / "gdlab" / "scratch.txt"
+    result = attempts("student02", [own, home("student01") / "gdlab" / NOTEBOOK, shared[0], prepared[0],
+                                    ROOT / "crates/gdlab/src/lib.rs", HUB / "rust/bin/rustc"])
+    assert result.pop(str(own)) == "written", "student02 cannot even write their own home: the check proves nothing"
+    assert set(result.values()) == {"PermissionError"}, result
+    own.unlink()
+
+
+def test_the_first_cells_compiled_no_dependency_in_a_students_slot(two_students):
+    # After 01's first cells, every dependency in the slot is still the shared, root-owned
+    # file: nothing was compiled again for the student (only gdlab's and the cells' crates are theirs).
+    for user in STUDENTS:
+        uid = pwd.getpwnam(user).pw_uid
+        rebuilt = [p.name for p in (home(user) / ".gdlab/evcxr").glob("slot-*/build/**/debug/deps/lib*.rlib")
+                   if p.stat().st_uid == uid and not p.name.startswith(("libgdlab-", "libctx"))]
+        assert rebuilt == [], f"{user}'s first cells compiled {rebuilt}"
+
+
+def test_the_hub_refuses_a_user_who_is_not_root_in_one_line(two_students):
+    done = subprocess.run(["runuser", "-u", "student02", "--", str(ROOT / "target/debug/xtask"), "hub", "--students", "1"],
+                          capture_output=True, text=True, cwd="/")
+    assert done.returncode != 0
+    assert done.stderr.strip().count("\n") == 0 and "needs root" in done.stderr, done.stderr
+
+
+def test_ctrl_c_stops_the_hub_and_leaves_no_process(hub, two_students):
+    proc = hub[0]
+    uids = {pwd.getpwnam(u).pw_uid for u in STUDENTS}
+    before = of_the_hub(uids)
+    for what in ["configurable-http-proxy", "jupyterhub-singleuser", "evcxr_jupyter"]:
+        assert any(what in cmd for _, _, cmd in before), f"no {what} ran before Ctrl-C: {before}"
+    for uid in uids:
+        assert any(u == uid and "evcxr_jupyter" in cmd for _, u, cmd in before), f"uid {uid} has no kernel"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the hub's terminal sends
+    assert proc.wait(timeout=90) is not None
+    deadline = time.monotonic() + 15
+    while of_the_hub(uids) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert of_the_hub(uids) == []
