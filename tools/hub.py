@@ -8,6 +8,7 @@ starts as that user, so that the kernel, its build and the notebooks are theirs 
 command prepares, under target/hub:
 - rust/, bin/ and cargo/: this machine's Rust toolchain, evcxr_jupyter and crates.io sources,
   as hard links, where every student can read them (rustup's copies live in root's home);
+- venv/: the pinned Jupyter stack again, on the system's Python, which every account can run;
 - share/jupyter: the `rust` kernel for the students, started by tools/evcxr_kernel.py;
 - prepared/slot-0: one kernel build slot, warmed once with the notebooks' set-up cell, so that
   the dependencies (polars, plotly, nalgebra, gdlab) are compiled once for the class.
@@ -95,6 +96,11 @@ def students_venv():
         run(python, "-m", "venv", VENV)
     run(VENV / "bin" / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "-r", "tools/requirements.txt", cwd=ROOT)
+    # The students' Lab keeps nbgrader's Validate and assignment list, not the teacher's tools.
+    for plugin in ("formgrader", "create-assignment", "course-list"):
+        run(VENV / "bin" / "jupyter", "labextension", "disable", "--level=sys_prefix", f"@jupyter/nbgrader:{plugin}")
+    run(VENV / "bin" / "jupyter", "server", "extension", "disable", "--sys-prefix",
+        "nbgrader.server_extensions.formgrader")
     settings = VENV / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "tools" / "jupyter" / "overrides.json", settings / "overrides.json")
@@ -119,6 +125,9 @@ def student_environment():
         "PATH": os.pathsep.join([str(HUB / "rust" / "bin"), str(HUB / "bin"), str(VENV / "bin"),
                                  "/usr/local/bin", "/usr/bin", "/bin"]),
         "RUSTC": str(HUB / "rust" / "bin" / "rustc"),
+        # Where the cells' libraries find libstd: evcxr links them to it dynamically, and the
+        # relative run path rustc writes into them is right only from cargo's deps/ folder.
+        "LD_LIBRARY_PATH": run(HUB / "rust" / "bin" / "rustc", "--print", "target-libdir").strip(),
         # The same CARGO_HOME as the prepared build's: cargo's fingerprints hold the path of each
         # crate's source, and a registry anywhere else would make every student rebuild it all.
         "CARGO_HOME": str(HUB / "cargo"),
@@ -189,6 +198,22 @@ def furnish_home(user, home):
         own(d)
 
 
+def collect(students):
+    """Each student's ~/gdlab, as it is now, into the course's submitted/ (what nbgrader's
+    collect does from an exchange), and the students into its gradebook."""
+    course = RELEASE.parent.parent
+    for name in students:
+        try:
+            home = pathlib.Path(pwd.getpwnam(name).pw_dir)
+        except KeyError:
+            sys.exit(f"hub: there is no account {name} to collect from")
+        dst = course / "submitted" / name / "gdlab"
+        dst.mkdir(parents=True, exist_ok=True)
+        copied = [shutil.copyfile(src, dst / src.name) for src in sorted((home / "gdlab").glob("*.ipynb"))]
+        run(sys.executable, "-m", "nbgrader", "db", "student", "add", name, cwd=course)
+        print(f"{name}: {len(copied)} notebook(s) into {dst}")
+
+
 def password():
     """The class's shared password, made once and kept in target/hub/password (root only)."""
     path = HUB / "password"
@@ -243,15 +268,22 @@ def main():
     ap.add_argument("--students", type=int, required=True)
     ap.add_argument("--ip", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--evcxr", type=pathlib.Path, required=True, help="the pinned evcxr_jupyter")
+    ap.add_argument("--evcxr", type=pathlib.Path, help="the pinned evcxr_jupyter")
+    ap.add_argument("--collect", action="store_true",
+                    help="copy each student's ~/gdlab into target/course/submitted, then stop")
     ap.add_argument("--prepare-only", action="store_true", help="prepare accounts and builds, do not serve")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("hub: needs root, to create one Unix user per student (run it with sudo)")
     if not 1 <= args.students <= 99:
         sys.exit(f"hub: --students must be between 1 and 99, got {args.students}")
+    students = student_names(args.students)
+    if args.collect:
+        return collect(students)
     if not (RELEASE / "01_matrix_inverse.ipynb").exists():
         sys.exit(f"hub: {RELEASE} has no notebooks: run `cargo xtask assignment` first")
+    if args.evcxr is None:
+        sys.exit("hub: --evcxr (the pinned evcxr_jupyter) is needed to prepare the hub")
     if not PROXY.exists():
         sys.exit(f"hub: {PROXY} is missing: `cargo xtask hub` installs it with npm")
     HUB.mkdir(parents=True, exist_ok=True)
@@ -259,7 +291,6 @@ def main():
     students_venv()
     kernel_spec()
     warm_prepared_slot()
-    students = student_names(args.students)
     for name in students:
         furnish_home(*ensure_student(name))
     (HUB / "jupyterhub_config.py").write_text(config_text(students, args.ip, args.port))

@@ -32,9 +32,13 @@ import hub_slots
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HUB = ROOT / "target" / "hub"
 OUT = ROOT / "target" / "bench"
-SCRATCH = HUB / "bench"
 PYTHON = HUB / "venv" / "bin" / "python"  # the students' Python (tools/hub.py)
 STUDENT = "student01"
+
+
+def scratch():
+    """The measured slots' folder: in the student's home, where the hub puts their slots."""
+    return pathlib.Path(pwd.getpwnam(STUDENT).pw_dir) / ".gdlab" / "bench"
 
 # As the student: start a kernel in GDLAB_EVCXR_SLOTS, run 01's first cells, print the figures.
 KERNEL_TIMING = r"""
@@ -43,14 +47,6 @@ import nbformat
 from jupyter_client.manager import start_new_kernel
 nb = nbformat.read(sys.argv[1], as_version=4)
 cells = [c.source for c in nb.cells if c.cell_type == "code"][:4]
-t0 = time.monotonic()
-km, kc = start_new_kernel(kernel_name="rust", startup_timeout=900)
-ready = time.monotonic() - t0
-for i, src in enumerate(cells):
-    reply = kc.execute_interactive(src, timeout=900, output_hook=lambda m: None)
-    assert reply["content"]["status"] == "ok", (i, reply["content"])
-first = time.monotonic() - t0
-pid = km.provisioner.pid
 def tree(p):
     kids = pathlib.Path(f"/proc/{p}/task/{p}/children").read_text().split()
     return [p] + [q for k in kids for q in tree(int(k))]
@@ -59,7 +55,17 @@ def rss(p):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
-print(json.dumps({"ready_s": ready, "first_outputs_s": first, "kernel_rss": sum(rss(p) for p in tree(pid))}))
+t0 = time.monotonic()
+km, kc = start_new_kernel(kernel_name="rust", startup_timeout=900)
+ready = time.monotonic() - t0
+pid = km.provisioner.pid
+ready_rss = sum(rss(p) for p in tree(pid))
+for i, src in enumerate(cells):
+    reply = kc.execute_interactive(src, timeout=900, output_hook=lambda m: None)
+    assert reply["content"]["status"] == "ok", (i, reply["content"])
+first = time.monotonic() - t0
+print(json.dumps({"ready_s": ready, "first_outputs_s": first, "ready_rss": ready_rss,
+                  "kernel_rss": sum(rss(p) for p in tree(pid))}))
 kc.stop_channels(); km.shutdown_kernel(now=False)
 """
 
@@ -97,7 +103,7 @@ def mechanisms():
     prepared = HUB / "prepared" / "slot-0"
     results = {}
     for name in ("linked", "copied", "cache"):
-        slots = SCRATCH / name
+        slots = scratch() / name
         shutil.rmtree(slots, ignore_errors=True)
         slots.mkdir(parents=True)
         start = time.monotonic()
@@ -115,17 +121,18 @@ def mechanisms():
         results[name] = dict(prepare_s=prepare, disk_bytes=disk, **timing)
         print(f"  {name:7} prepare {prepare:6.1f} s   disk {disk / 2**20:8.0f} MiB   kernel ready "
               f"{timing['ready_s']:6.1f} s   first outputs {timing['first_outputs_s']:6.1f} s", flush=True)
-    shutil.rmtree(SCRATCH / "copied", ignore_errors=True)
-    shutil.rmtree(SCRATCH / "cache", ignore_errors=True)
+    shutil.rmtree(scratch() / "copied", ignore_errors=True)
+    shutil.rmtree(scratch() / "cache", ignore_errors=True)
     return results
 
 
 def warm_memory():
     results = {}
     for warm in ("1", "0"):
-        t = kernel_timing(SCRATCH / "linked", GDLAB_EVCXR_WARM=warm)
+        t = kernel_timing(scratch() / "linked", GDLAB_EVCXR_WARM=warm)
         results[warm] = t
-        print(f"  GDLAB_EVCXR_WARM={warm}: kernel RSS {t['kernel_rss'] / 2**20:6.0f} MiB   ready {t['ready_s']:5.1f} s"
+        print(f"  GDLAB_EVCXR_WARM={warm}: kernel RSS at ready {t['ready_rss'] / 2**20:6.0f} MiB, after the first cells "
+              f"{t['kernel_rss'] / 2**20:6.0f} MiB   ready {t['ready_s']:5.1f} s"
               f"   first outputs {t['first_outputs_s']:5.1f} s", flush=True)
     return results
 
@@ -171,7 +178,7 @@ def hub_figures(students):
                 hub_client.run_all(page)
             last, _, _ = hub_client.first_output_seconds(b, url, names[-1], password, "01_matrix_inverse.ipynb", 4)
             print(f"  student {students}, while {students - 1} run all of 01: {last:6.1f} s", flush=True)
-        hub_rss = sum(r for _, r in rss_by_process(0) if "jupyterhub" in _ or "configurable-http-proxy" in _)
+        hub_rss = sum(r for cmd, r in rss_by_process(0) if "jupyterhub" in cmd or "configurable-http-proxy" in cmd)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=120)

@@ -34,8 +34,10 @@ def run_first_cells(page, n):
     prompt = lambda i: cells.nth(i).locator(".jp-InputPrompt").inner_text().strip()
     page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt").click()
     page.keyboard.press("Escape")  # command mode: Shift+Enter runs a cell and moves on
+    # A notebook saved with outputs shows old counts: the n-th cell is reached when its prompt
+    # turns to [*] (queued or running; a cell takes longer than a poll).
     presses = 0
-    while prompt(n - 1) in ("", "[ ]:"):
+    while prompt(n - 1) != "[*]:":
         if presses > 10 * n:
             raise RuntimeError(f"Shift+Enter {presses} times did not reach code cell {n}")
         page.keyboard.press("Shift+Enter")

@@ -205,6 +205,22 @@ def test_the_hub_refuses_a_user_who_is_not_root_in_one_line(two_students):
     assert done.stderr.strip().count("\n") == 0 and "needs root" in done.stderr, done.stderr
 
 
+def test_collect_copies_each_students_notebooks_into_the_course_and_gradebook(two_students):
+    done = subprocess.run(["cargo", "xtask", "hub", "--students", "2", "--collect"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    course = ROOT / "target" / "course"
+    for user in STUDENTS:
+        theirs = sorted((home(user) / "gdlab").glob("*.ipynb"))
+        assert len(theirs) == 6
+        for path in theirs:
+            submitted = course / "submitted" / user / "gdlab" / path.name
+            assert submitted.read_bytes() == path.read_bytes(), f"{submitted} is not {user}'s {path.name}"
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert set(STUDENTS) <= {s.id for s in gb.students}
+
+
 def test_ctrl_c_stops_the_hub_and_leaves_no_process(hub, two_students):
     proc = hub[0]
     uids = {pwd.getpwnam(u).pw_uid for u in STUDENTS}

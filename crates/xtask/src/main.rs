@@ -85,6 +85,10 @@ enum Cmd {
         /// Prepare the accounts and the warm build, then stop instead of serving.
         #[arg(long)]
         prepare_only: bool,
+        /// Copy each student's ~/gdlab into target/course/submitted (for `cargo xtask nbgrader
+        /// autograde gdlab`) and add them to the gradebook, instead of serving.
+        #[arg(long, conflicts_with = "prepare_only")]
+        collect: bool,
     },
     /// Open JupyterLab on notebooks/ with the project's kernel and settings.
     Lab {
@@ -156,7 +160,13 @@ fn run(cli: Cli) -> Result<()> {
             let status = env.python(["-m", "nbgrader"]).args(&args).current_dir(COURSE).status()?;
             check(status, "nbgrader")
         }
-        Cmd::Hub { students, ip, port, params, prepare_only } => {
+        Cmd::Hub { students, collect: true, .. } => {
+            hub::ensure_root()?;
+            let env = setup()?;
+            let status = env.python(["tools/hub.py", "--collect", "--students"]).arg(students.to_string()).status()?;
+            check(status, "collecting from the hub")
+        }
+        Cmd::Hub { students, ip, port, params, prepare_only, .. } => {
             hub::ensure_root()?;
             let env = setup()?;
             hub::serve(&env, students, &ip, port, &params, prepare_only)
