@@ -138,19 +138,8 @@ def warm_memory():
 
 
 def rss_by_process(uid):
-    rows = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = pathlib.Path(entry.path, "status").read_text()
-            cmd = pathlib.Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields["Uid"].split()[0]) == uid:
-            rows.append((cmd.strip()[:90], int(fields.get("VmRSS", "0 kB").split()[0]) * 1024))
-    return rows
+    import hub_client
+    return [(cmd[:90], rss) for _, u, rss, cmd in hub_client.processes() if u == uid]
 
 
 def hub_figures(students):

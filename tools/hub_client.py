@@ -1,5 +1,8 @@
-"""A student at the hub, in headless Chromium: log in, open a notebook, run its first cells.
-Shared by the hub's browser test (tools/tests/test_hub.py) and its benchmark (tools/hub_bench.py)."""
+"""A student at the hub, in headless Chromium: log in, open a notebook, run its first cells;
+and the process table the hub leaves. Shared by the hub's tests (tools/tests/test_hub.py) and its
+benchmark (tools/hub_bench.py)."""
+import os
+import pathlib
 import time
 
 # Seconds: a student's first kernel start loads gdlab's crate graph (about 20 s) before it
@@ -65,3 +68,20 @@ def run_all(page):
     """Run ▸ Run All Cells from JupyterLab's menu, as a student does; does not wait for it."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+def processes():
+    """(pid, uid, RSS in bytes, command line) of every process."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = pathlib.Path(entry.path, "status").read_text()
+            cmd = pathlib.Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # ended while we looked
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        rss = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+        found.append((int(entry.name), int(fields["Uid"].split()[0]), rss, cmd.strip()))
+    return found

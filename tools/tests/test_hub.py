@@ -30,25 +30,9 @@ FIRST_CELLS = 4
 MARKER = "// the hub's browser test: student01 was here"
 
 
-def processes():
-    """(pid, uid, command line) of every process."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = pathlib.Path(entry.path, "status").read_text()
-            cmd = pathlib.Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue  # ended while we looked
-        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-        found.append((int(entry.name), uid, cmd.strip()))
-    return found
-
-
 def of_the_hub(uids):
     """The hub's processes: the students', the proxy, and JupyterHub itself."""
-    return [(pid, uid, cmd) for pid, uid, cmd in processes()
+    return [(pid, uid, cmd) for pid, uid, _, cmd in hub_client.processes()
             if uid in uids or "configurable-http-proxy" in cmd or str(HUB / "jupyterhub_config.py") in cmd]
 
 
