@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A JupyterHub for a class on this machine: `cargo xtask hub` calls this, as root, inside .venv.
 
-    python tools/hub.py --students N [--ip 127.0.0.1] [--port 8000] [--prepare-only]
+    python tools/hub.py --students N [--prefix student] [--ip 127.0.0.1] [--port 8000] [--prepare-only | --collect]
 
-Each student is a Unix user, student01 … studentNN, whose server JupyterHub's LocalProcessSpawner
+Each student is a Unix user, student01 … studentNN (PREFIX01 …), whose server JupyterHub's LocalProcessSpawner
 starts as that user, so that the kernel, its build and the notebooks are theirs alone. The
 command prepares, under target/hub:
 - rust/, bin/ and cargo/: this machine's Rust toolchain, evcxr_jupyter and crates.io sources,
@@ -25,6 +25,7 @@ import json
 import os
 import pathlib
 import pwd
+import re
 import secrets
 import shutil
 import subprocess
@@ -48,8 +49,8 @@ TAG = "gdlab student"
 SLOTS_PER_STUDENT = 2  # two notebooks open at once, both warm
 
 
-def student_names(n):
-    return [f"student{i:02d}" for i in range(1, n + 1)]
+def student_names(n, prefix="student"):
+    return [f"{prefix}{i:02d}" for i in range(1, n + 1)]
 
 
 def run(*cmd, **kw):
@@ -268,6 +269,7 @@ def main():
     ap.add_argument("--students", type=int, required=True)
     ap.add_argument("--ip", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--prefix", default="student", help="accounts are PREFIX01, PREFIX02, …")
     ap.add_argument("--evcxr", type=pathlib.Path, help="the pinned evcxr_jupyter")
     ap.add_argument("--collect", action="store_true",
                     help="copy each student's ~/gdlab into target/course/submitted, then stop")
@@ -277,7 +279,9 @@ def main():
         sys.exit("hub: needs root, to create one Unix user per student (run it with sudo)")
     if not 1 <= args.students <= 99:
         sys.exit(f"hub: --students must be between 1 and 99, got {args.students}")
-    students = student_names(args.students)
+    if not re.fullmatch(r"[a-z][a-z_]{0,20}", args.prefix):
+        sys.exit(f"hub: --prefix must be 1 to 21 lowercase letters or _, got {args.prefix!r}")
+    students = student_names(args.students, args.prefix)
     if args.collect:
         return collect(students)
     if not (RELEASE / "01_matrix_inverse.ipynb").exists():

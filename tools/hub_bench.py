@@ -33,7 +33,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 HUB = ROOT / "target" / "hub"
 OUT = ROOT / "target" / "bench"
 PYTHON = HUB / "venv" / "bin" / "python"  # the students' Python (tools/hub.py)
-STUDENT = "student01"
+# The benchmark's own accounts, never a class's: it runs their notebooks.
+PREFIX = "gdlabbench"
+STUDENT = f"{PREFIX}01"
 
 
 def scratch():
@@ -148,13 +150,14 @@ def hub_figures(students):
     port = browser.free_port()
     log = OUT / "hub-bench.log"
     with log.open("w") as out:
-        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", str(students), "--port", str(port)],
+        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", str(students), "--prefix", PREFIX,
+                                 "--port", str(port)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     sys.path.insert(0, str(ROOT / "tools" / "tests"))
     from test_hub import wait_for_hub  # noqa: E402 (the test's own wait)
     try:
         url, password = wait_for_hub(proc, log)
-        names = [f"student{i:02d}" for i in range(1, students + 1)]
+        names = [f"{PREFIX}{i:02d}" for i in range(1, students + 1)]
         with browser.browser() as b:
             first, _, page1 = hub_client.first_output_seconds(b, url, names[0], password, "01_matrix_inverse.ipynb", 4)
             print(f"  student 1: Log in to 01's first outputs {first:6.1f} s", flush=True)
@@ -183,7 +186,8 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     print("\nThe hub's figures (this machine: 2 cores, 24 GiB)", flush=True)
     # The hub prepares the accounts and the prepared slot that the first parts measure.
-    done = subprocess.run(["cargo", "xtask", "hub", "--students", str(args.students), "--prepare-only"], cwd=ROOT)
+    done = subprocess.run(["cargo", "xtask", "hub", "--students", str(args.students), "--prefix", PREFIX,
+                           "--prepare-only"], cwd=ROOT)
     if done.returncode:
         sys.exit("hub bench: preparing the hub failed")
     print("Each student's warm build, three ways (01's first four cells in a fresh kernel):", flush=True)

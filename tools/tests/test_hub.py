@@ -1,15 +1,17 @@
 """`cargo xtask hub` for a class: two students at once in a real browser, what each may touch,
 and a Ctrl-C that leaves no process behind.
 
-The hub is the real one: `cargo xtask hub --students 2` creates (or reuses) the Unix accounts
-student01 and student02, prepares the shared build and serves; it needs root, and under
-`cargo xtask test` a machine without root fails here rather than skipping the class.
+The hub is the real one: `cargo xtask hub --students 2 --prefix gdlabtest` creates (or reuses)
+the Unix accounts gdlabtest01 and gdlabtest02, the tests' own (never a class's student01 …),
+whose ~/gdlab each run starts afresh; it prepares the shared build and serves. It needs root,
+and under `cargo xtask test` a machine without root fails here rather than skipping the class.
 """
-import json
+import contextlib
 import os
 import pathlib
 import pwd
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -18,16 +20,16 @@ import urllib.request
 import pytest
 
 import browser
+import hub as hub_accounts
 import hub_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HUB = ROOT / "target" / "hub"
-STUDENTS = ["student01", "student02"]
+PREFIX = "gdlabtest"
+STUDENTS = [f"{PREFIX}01", f"{PREFIX}02"]
 NOTEBOOK = "01_matrix_inverse.ipynb"
 # The first code cells of 01: set-up, parameters, the matrix M, its builtin inverse.
 FIRST_CELLS = 4
-# The cell this test adds to student01's notebook (a new one each run; the next run removes it).
-MARKER = "// the hub's browser test: student01 was here"
 
 
 def of_the_hub(uids):
@@ -59,12 +61,17 @@ def wait_for_hub(proc, log, seconds=1500):
 def hub():
     if os.geteuid() != 0:
         pytest.fail("the hub's tests need root: `cargo xtask hub` creates a Unix account per student")
+    for user in STUDENTS:
+        with contextlib.suppress(KeyError):
+            if pwd.getpwnam(user).pw_gecos == hub_accounts.TAG:  # made by the hub, and the tests' own
+                shutil.rmtree(home(user) / "gdlab", ignore_errors=True)  # a fresh copy of the release
     log = ROOT / "target" / "hub-test.log"
     log.parent.mkdir(exist_ok=True)
     port = browser.free_port()
     with log.open("w") as out:
         # A session of its own, as a terminal gives a command: Ctrl-C is a SIGINT to its group.
-        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", "2", "--port", str(port)], cwd=ROOT,
+        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", "2", "--prefix", PREFIX,
+                                 "--port", str(port)], cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url, password = wait_for_hub(proc, log)
@@ -78,23 +85,10 @@ def hub():
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def without_earlier_markers(user):
-    """Removes the cells an earlier run of this test added (and only those) from `user`'s 01."""
-    path = home(user) / "gdlab" / NOTEBOOK
-    nb = json.loads(path.read_text())
-    kept = [c for c in nb["cells"] if MARKER not in "".join(c["source"])]
-    if len(kept) != len(nb["cells"]):
-        stat = path.stat()
-        path.write_text(json.dumps(dict(nb, cells=kept), indent=1) + "\n")
-        os.chown(path, stat.st_uid, stat.st_gid)
-
-
 @pytest.fixture(scope="module")
 def two_students(hub, chromium):
     """Both students logged in at once, each with 01 open and its first cells run."""
     _, url, password = hub
-    for user in STUDENTS:
-        without_earlier_markers(user)
     pages = {}
     for user in STUDENTS:
         _, page = hub_client.log_in(chromium, url, user, password)
@@ -113,9 +107,9 @@ def test_two_students_run_the_first_cells_of_01_in_their_own_notebooks(two_stude
         matrix, inverse = outputs[user][2], outputs[user][3]
         assert "[[1., 0., 0., 0.]," in matrix, f"{user}: M printed {matrix!r}"
         assert "0.5000" in inverse and "0.2500" in inverse, f"{user}: the inverse printed {inverse!r}"
-    # student01 adds a cell and saves; student02's notebook, on disk and in the browser, has none.
-    marker = f"{MARKER} {time.time_ns()}"
-    p = pages["student01"]
+    # The first adds a cell and saves; the second's notebook, on disk and in the browser, has none.
+    marker = f"// {STUDENTS[0]} was here"
+    p = pages[STUDENTS[0]]
     p.keyboard.press("Escape")
     p.keyboard.press("b")
     p.keyboard.press("Enter")
@@ -126,10 +120,10 @@ def test_two_students_run_the_first_cells_of_01_in_their_own_notebooks(two_stude
     deadline = time.monotonic() + 30
     while marker not in mine.read_text() and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert marker in mine.read_text(), "student01's edit was not saved in their own ~/gdlab"
-    assert marker not in theirs.read_text(), "student01's edit reached student02's notebook"
-    other = pages["student02"]
-    hub_client.open_notebook(other, url, "student02", NOTEBOOK)
+    assert marker in mine.read_text(), "the first student's edit was not saved in their own ~/gdlab"
+    assert marker not in theirs.read_text(), "the first student's edit reached the second's notebook"
+    other = pages[STUDENTS[1]]
+    hub_client.open_notebook(other, url, STUDENTS[1], NOTEBOOK)
     assert marker not in other.locator(".jp-Notebook").inner_text()
 
 
@@ -158,16 +152,16 @@ def attempts(user, paths):
 
 
 def test_a_student_changes_neither_another_students_files_nor_the_shared_build(two_students):
-    shared = sorted((home("student02") / ".gdlab/evcxr/slot-0").glob("build/**/debug/deps/libpolars-*.rlib"))
-    assert shared, "student02's slot holds no polars: the prepared build was not shared"
+    shared = sorted((home(STUDENTS[1]) / ".gdlab/evcxr/slot-0").glob("build/**/debug/deps/libpolars-*.rlib"))
+    assert shared, "the student's slot holds no polars: the prepared build was not shared"
     prepared = sorted((HUB / "prepared/slot-0").glob("build/**/debug/deps/libpolars-*.rlib"))
     # The same file, not a copy: one inode, root's, however many students.
     assert [p.stat().st_ino for p in shared] == [p.stat().st_ino for p in prepared]
     assert all(p.stat().st_uid == 0 and p.stat().st_nlink >= 3 for p in shared)
-    own = home("student02") / "gdlab" / "scratch.txt"
-    result = attempts("student02", [own, home("student01") / "gdlab" / NOTEBOOK, shared[0], prepared[0],
+    own = home(STUDENTS[1]) / "gdlab" / "scratch.txt"
+    result = attempts(STUDENTS[1], [own, home(STUDENTS[0]) / "gdlab" / NOTEBOOK, shared[0], prepared[0],
                                     ROOT / "crates/gdlab/src/lib.rs", HUB / "rust/bin/rustc"])
-    assert result.pop(str(own)) == "written", "student02 cannot even write their own home: the check proves nothing"
+    assert result.pop(str(own)) == "written", "the student cannot even write their own home: the check proves nothing"
     assert set(result.values()) == {"PermissionError"}, result
     own.unlink()
 
@@ -183,14 +177,14 @@ def test_the_first_cells_compiled_no_dependency_in_a_students_slot(two_students)
 
 
 def test_the_hub_refuses_a_user_who_is_not_root_in_one_line(two_students):
-    done = subprocess.run(["runuser", "-u", "student02", "--", str(ROOT / "target/debug/xtask"), "hub", "--students", "1"],
+    done = subprocess.run(["runuser", "-u", STUDENTS[1], "--", str(ROOT / "target/debug/xtask"), "hub", "--students", "1"],
                           capture_output=True, text=True, cwd="/")
     assert done.returncode != 0
     assert done.stderr.strip().count("\n") == 0 and "needs root" in done.stderr, done.stderr
 
 
 def test_collect_copies_each_students_notebooks_into_the_course_and_gradebook(two_students):
-    done = subprocess.run(["cargo", "xtask", "hub", "--students", "2", "--collect"], cwd=ROOT,
+    done = subprocess.run(["cargo", "xtask", "hub", "--students", "2", "--prefix", PREFIX, "--collect"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     course = ROOT / "target" / "course"

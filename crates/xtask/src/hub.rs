@@ -44,16 +44,17 @@ pub fn ensure_proxy() -> Result<()> {
     check(status, "npm ci (configurable-http-proxy)")
 }
 
+/// Who the hub serves, and where.
+pub struct Class<'a> {
+    pub students: u32,
+    pub prefix: &'a str,
+    pub ip: &'a str,
+    pub port: u16,
+}
+
 /// The course's release, then tools/hub.py in place of this process, so that Ctrl-C reaches
 /// JupyterHub alone and it stops the students' servers before it exits.
-pub fn serve(
-    env: &JupyterEnv,
-    students: u32,
-    ip: &str,
-    port: u16,
-    params: &[String],
-    prepare_only: bool,
-) -> Result<()> {
+pub fn serve(env: &JupyterEnv, class: Class, params: &[String], prepare_only: bool) -> Result<()> {
     ensure_proxy()?;
     step("The nbgrader release that each student's home gets (target/course)");
     let mut cmd = env.python(["tools/assignment.py", "--course", COURSE]);
@@ -64,7 +65,8 @@ pub fn serve(
     let evcxr = find_on_path("evcxr_jupyter").context("evcxr_jupyter is not on PATH")?;
     step("Preparing the hub: accounts, the shared toolchain and the warm build (target/hub)");
     let mut hub = env.python(["tools/hub.py"]);
-    hub.arg("--students").arg(students.to_string()).args(["--ip", ip, "--port", &port.to_string()]);
+    hub.arg("--students").arg(class.students.to_string()).args(["--prefix", class.prefix]);
+    hub.args(["--ip", class.ip, "--port", &class.port.to_string()]);
     hub.arg("--evcxr").arg(evcxr);
     if prepare_only {
         hub.arg("--prepare-only");

@@ -74,6 +74,9 @@ enum Cmd {
         /// How many student accounts (student01, student02, …) to create and serve.
         #[arg(long)]
         students: u32,
+        /// The accounts' names: PREFIX01, PREFIX02, … (the tests use their own).
+        #[arg(long, default_value = "student")]
+        prefix: String,
         /// The address to listen on; the default serves this machine only.
         #[arg(long, default_value = "127.0.0.1")]
         ip: String,
@@ -160,16 +163,16 @@ fn run(cli: Cli) -> Result<()> {
             let status = env.python(["-m", "nbgrader"]).args(&args).current_dir(COURSE).status()?;
             check(status, "nbgrader")
         }
-        Cmd::Hub { students, collect: true, .. } => {
+        Cmd::Hub { students, prefix, collect: true, .. } => {
             hub::ensure_root()?;
             let env = setup()?;
-            let status = env.python(["tools/hub.py", "--collect", "--students"]).arg(students.to_string()).status()?;
-            check(status, "collecting from the hub")
+            let mut cmd = env.python(["tools/hub.py", "--collect", "--prefix", &prefix, "--students"]);
+            check(cmd.arg(students.to_string()).status()?, "collecting from the hub")
         }
-        Cmd::Hub { students, ip, port, params, prepare_only, .. } => {
+        Cmd::Hub { students, prefix, ip, port, params, prepare_only, .. } => {
             hub::ensure_root()?;
             let env = setup()?;
-            hub::serve(&env, students, &ip, port, &params, prepare_only)
+            hub::serve(&env, hub::Class { students, prefix: &prefix, ip: &ip, port }, &params, prepare_only)
         }
         Cmd::Lab { student } => {
             if student {
