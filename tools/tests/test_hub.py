@@ -4,7 +4,7 @@ and a Ctrl-C that leaves no process behind.
 The hub is the real one: `cargo xtask hub --students 2 --prefix gdlabtest` creates (or reuses)
 the Unix accounts gdlabtest01 and gdlabtest02, the tests' own (never a class's student01 …),
 whose ~/gdlab each run starts afresh; it prepares the shared build and serves. It needs root,
-and under `cargo xtask test` a machine without root fails here rather than skipping the class.
+and without root these tests are skipped (and say so), except under CI=true, where they fail.
 """
 import contextlib
 import os
@@ -60,7 +60,10 @@ def wait_for_hub(proc, log, seconds=1500):
 @pytest.fixture(scope="module")
 def hub():
     if os.geteuid() != 0:
-        pytest.fail("the hub's tests need root: `cargo xtask hub` creates a Unix account per student")
+        why = "the hub's tests need root: `cargo xtask hub` creates a Unix account per student"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)  # CI skips nothing
+        pytest.skip(why)  # reported as skipped, never as passed
     for user in STUDENTS:
         with contextlib.suppress(KeyError):
             if pwd.getpwnam(user).pw_gecos == hub_accounts.TAG:  # made by the hub, and the tests' own

@@ -70,7 +70,9 @@ pub fn test() -> Result<()> {
     // Another seed changes 04's runs, and its exercises must still be right.
     let seeded = [PathBuf::from("notebooks/04_convergence.ipynb")];
     run_notebooks(&env, &["seed=7".into()], Path::new(SEED7), CELL_TIMEOUT, &seeded)?;
-    step("Checks on the executed notebooks, in headless Chromium, JupyterLab and Notebook 7, and the nbgrader loop");
+    step(
+        "Checks on the executed notebooks, in headless Chromium, JupyterLab and Notebook 7, the nbgrader loop and the hub",
+    );
     pytest(&env, &[])
 }
 
