@@ -4,6 +4,7 @@
     python tools/browser.py screenshots docs target/notebooks   # the README's pictures from target/notebooks/01_*.html
 """
 import contextlib
+import json
 import pathlib
 import socket
 import subprocess
@@ -172,6 +173,13 @@ def drag_lr_slider(page, selector):
         with contextlib.suppress(Exception):
             page.wait_for_function(moved, timeout=5000)
             break
+    # The slider's `active` changes before plotly's restyle has swapped the curve and title in:
+    # on a loaded machine, reading at once saw the old ones (a CI run). Wait for the redraw; if
+    # it never comes, the caller's assertion says so.
+    redrawn = (f"() => {{ const s = ({SLIDER_STATE})('{selector}'); "
+               f"return s !== null && s.loss !== {json.dumps(before['loss'])} && s.title !== {json.dumps(before['title'])}; }}")
+    with contextlib.suppress(Exception):
+        page.wait_for_function(redrawn, timeout=5000)
     return before, page.evaluate(SLIDER_STATE, selector)
 
 

@@ -60,6 +60,22 @@ def run(*cmd, **kw):
     return done.stdout
 
 
+def closed_folders():
+    """The folders above this checkout that other accounts cannot pass through (no o+x)."""
+    return [d for d in [ROOT, *ROOT.parents] if not d.stat().st_mode & 0o001]
+
+
+def open_path(allowed):
+    """Every account must reach the checkout (the students' kernels run its tools and gdlab)."""
+    closed = closed_folders()
+    if closed and not allowed:
+        sys.exit(f"hub: the students' accounts cannot reach this checkout: {', '.join(map(str, closed))} "
+                 f"lacks o+x; run with --open-path to add it (traverse only, not read), or move the checkout")
+    for d in closed:
+        d.chmod(d.stat().st_mode | 0o001)
+        print(f"hub: {d} can now be passed through by every account (o+x)", flush=True)
+
+
 def share_toolchain(evcxr):
     """The toolchain, evcxr_jupyter and the registry under target/hub, readable by everyone."""
     sysroot = pathlib.Path(run("rustc", "--print", "sysroot").strip())
@@ -274,6 +290,8 @@ def main():
     ap.add_argument("--collect", action="store_true",
                     help="copy each student's ~/gdlab into target/course/submitted, then stop")
     ap.add_argument("--prepare-only", action="store_true", help="prepare accounts and builds, do not serve")
+    ap.add_argument("--open-path", action="store_true",
+                    help="let every account pass through the folders above the checkout (o+x)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("hub: needs root, to create one Unix user per student (run it with sudo)")
@@ -290,6 +308,7 @@ def main():
         sys.exit("hub: --evcxr (the pinned evcxr_jupyter) is needed to prepare the hub")
     if not PROXY.exists():
         sys.exit(f"hub: {PROXY} is missing: `cargo xtask hub` installs it with npm")
+    open_path(args.open_path)
     HUB.mkdir(parents=True, exist_ok=True)
     share_toolchain(args.evcxr)
     students_venv()

@@ -151,7 +151,7 @@ def hub_figures(students):
     log = OUT / "hub-bench.log"
     with log.open("w") as out:
         proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", str(students), "--prefix", PREFIX,
-                                 "--port", str(port)],
+                                 "--port", str(port), "--open-path"],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     sys.path.insert(0, str(ROOT / "tools" / "tests"))
     from test_hub import wait_for_hub  # noqa: E402 (the test's own wait)
@@ -187,7 +187,7 @@ def main():
     print("\nThe hub's figures (this machine: 2 cores, 24 GiB)", flush=True)
     # The hub prepares the accounts and the prepared slot that the first parts measure.
     done = subprocess.run(["cargo", "xtask", "hub", "--students", str(args.students), "--prefix", PREFIX,
-                           "--prepare-only"], cwd=ROOT)
+                           "--prepare-only", "--open-path"], cwd=ROOT)
     if done.returncode:
         sys.exit("hub bench: preparing the hub failed")
     print("Each student's warm build, three ways (01's first four cells in a fresh kernel):", flush=True)

@@ -74,7 +74,7 @@ def hub():
     with log.open("w") as out:
         # A session of its own, as a terminal gives a command: Ctrl-C is a SIGINT to its group.
         proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", "2", "--prefix", PREFIX,
-                                 "--port", str(port)], cwd=ROOT,
+                                 "--port", str(port), "--open-path"], cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url, password = wait_for_hub(proc, log)

@@ -50,6 +50,7 @@ pub struct Class<'a> {
     pub prefix: &'a str,
     pub ip: &'a str,
     pub port: u16,
+    pub open_path: bool,
 }
 
 /// The course's release, then tools/hub.py in place of this process, so that Ctrl-C reaches
@@ -68,6 +69,9 @@ pub fn serve(env: &JupyterEnv, class: Class, params: &[String], prepare_only: bo
     hub.arg("--students").arg(class.students.to_string()).args(["--prefix", class.prefix]);
     hub.args(["--ip", class.ip, "--port", &class.port.to_string()]);
     hub.arg("--evcxr").arg(evcxr);
+    if class.open_path {
+        hub.arg("--open-path");
+    }
     if prepare_only {
         hub.arg("--prepare-only");
         return check(hub.status()?, "preparing the hub");

@@ -92,6 +92,10 @@ enum Cmd {
         /// autograde gdlab`) and add them to the gradebook, instead of serving.
         #[arg(long, conflicts_with = "prepare_only")]
         collect: bool,
+        /// Let every account pass through the folders above this checkout (o+x, not read), where
+        /// one is closed (a checkout in a mode-700 folder): the students' kernels run its tools.
+        #[arg(long)]
+        open_path: bool,
     },
     /// Open JupyterLab on notebooks/ with the project's kernel and settings.
     Lab {
@@ -169,10 +173,11 @@ fn run(cli: Cli) -> Result<()> {
             let mut cmd = env.python(["tools/hub.py", "--collect", "--prefix", &prefix, "--students"]);
             check(cmd.arg(students.to_string()).status()?, "collecting from the hub")
         }
-        Cmd::Hub { students, prefix, ip, port, params, prepare_only, .. } => {
+        Cmd::Hub { students, prefix, ip, port, params, prepare_only, open_path, .. } => {
             hub::ensure_root()?;
             let env = setup()?;
-            hub::serve(&env, hub::Class { students, prefix: &prefix, ip: &ip, port }, &params, prepare_only)
+            let class = hub::Class { students, prefix: &prefix, ip: &ip, port, open_path };
+            hub::serve(&env, class, &params, prepare_only)
         }
         Cmd::Lab { student } => {
             if student {
