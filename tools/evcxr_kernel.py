@@ -49,11 +49,16 @@ def take_slot():
     sys.exit("evcxr_kernel.py: 64 rust kernels are already running from this project")
 
 
+def is_warm(slot):
+    """Whether `slot` has built gdlab before (tools/hub_slots.py asks too)."""
+    return any((slot / "build" / "target").glob("*/debug/deps/libgdlab-*.rlib"))
+
+
 def warm_config(slot):
     """The config folder that pre-loads gdlab, or None for a slot that never built it."""
     if os.environ.get("GDLAB_EVCXR_WARM") == "0":
         return None
-    if not any((slot / "build" / "target").glob("*/debug/deps/libgdlab-*.rlib")):
+    if not is_warm(slot):
         return None
     config = slot / "config"
     config.mkdir(exist_ok=True)

@@ -34,6 +34,8 @@ import sys
 import nbformat
 from nbclient import NotebookClient
 
+import assignment
+import evcxr_kernel
 import hub_slots
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -161,7 +163,7 @@ def warm_prepared_slot():
     prepared = HUB / "prepared"
     if not (prepared / "slot-0").exists():
         own = ROOT / "target" / "evcxr" / "slot-0"
-        if hub_slots.is_warm(own):
+        if evcxr_kernel.is_warm(own):
             hub_slots.copy_slot(own, prepared / "slot-0")
     env = dict(student_environment(), GDLAB_EVCXR_SLOTS=str(prepared))
     nb = nbformat.read(RELEASE / "01_matrix_inverse.ipynb", as_version=4)
@@ -176,7 +178,7 @@ def warm_prepared_slot():
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    if not hub_slots.is_warm(prepared / "slot-0"):
+    if not evcxr_kernel.is_warm(prepared / "slot-0"):
         sys.exit("hub: the prepared kernel slot ran the set-up cell but holds no compiled gdlab")
 
 
@@ -227,7 +229,7 @@ def collect(students):
         dst = course / "submitted" / name / "gdlab"
         dst.mkdir(parents=True, exist_ok=True)
         copied = [shutil.copyfile(src, dst / src.name) for src in sorted((home / "gdlab").glob("*.ipynb"))]
-        run(sys.executable, "-m", "nbgrader", "db", "student", "add", name, cwd=course)
+        assignment.nbgrader(course, "db", "student", "add", name)
         print(f"{name}: {len(copied)} notebook(s) into {dst}")
 
 

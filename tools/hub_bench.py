@@ -22,11 +22,13 @@ import os
 import pathlib
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
+import browser
+import hub
+import hub_client
 import hub_slots
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -73,8 +75,6 @@ kc.stop_channels(); km.shutdown_kernel(now=False)
 
 
 def student_env(slots, **extra):
-    sys.path.insert(0, str(ROOT / "tools"))
-    import hub
     user = pwd.getpwnam(STUDENT)
     return dict(hub.student_environment(), HOME=user.pw_dir, USER=STUDENT, GDLAB_EVCXR_SLOTS=str(slots), **extra)
 
@@ -116,8 +116,9 @@ def mechanisms():
         else:
             shutil.copytree(prepared / "cache", slots / "slot-0" / "cache")
         prepare = time.monotonic() - start
-        subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(slots)] if name != "linked"
-                       else ["chown", f"{user.pw_uid}:{user.pw_gid}", str(slots)], check=True)
+        # link_slot owns what it makes; the copies are root's until handed over.
+        recursive = [] if name == "linked" else ["-R"]
+        subprocess.run(["chown", *recursive, f"{user.pw_uid}:{user.pw_gid}", str(slots)], check=True)
         disk = own_bytes(slots)
         timing = kernel_timing(slots)
         results[name] = dict(prepare_s=prepare, disk_bytes=disk, **timing)
@@ -140,23 +141,12 @@ def warm_memory():
 
 
 def rss_by_process(uid):
-    import hub_client
     return [(cmd[:90], rss) for _, u, rss, cmd in hub_client.processes() if u == uid]
 
 
 def hub_figures(students):
-    import browser
-    import hub_client
-    port = browser.free_port()
     log = OUT / "hub-bench.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", str(students), "--prefix", PREFIX,
-                                 "--port", str(port), "--open-path"],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    sys.path.insert(0, str(ROOT / "tools" / "tests"))
-    from test_hub import wait_for_hub  # noqa: E402 (the test's own wait)
-    try:
-        url, password = wait_for_hub(proc, log)
+    with hub_client.running_hub(students, PREFIX, log, browser.free_port()) as (_, url, password):
         names = [f"{PREFIX}{i:02d}" for i in range(1, students + 1)]
         with browser.browser() as b:
             first, _, page1 = hub_client.first_output_seconds(b, url, names[0], password, "01_matrix_inverse.ipynb", 4)
@@ -171,9 +161,6 @@ def hub_figures(students):
             last, _, _ = hub_client.first_output_seconds(b, url, names[-1], password, "01_matrix_inverse.ipynb", 4)
             print(f"  student {students}, while {students - 1} run all of 01: {last:6.1f} s", flush=True)
         hub_rss = sum(r for cmd, r in rss_by_process(0) if "jupyterhub" in cmd or "configurable-http-proxy" in cmd)
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=120)
     return first, last, per_student, hub_rss
 
 

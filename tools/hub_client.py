@@ -1,9 +1,16 @@
 """A student at the hub, in headless Chromium: log in, open a notebook, run its first cells;
 and the process table the hub leaves. Shared by the hub's tests (tools/tests/test_hub.py) and its
 benchmark (tools/hub_bench.py)."""
+import contextlib
 import os
 import pathlib
+import re
+import signal
+import subprocess
 import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # Seconds: a student's first kernel start loads gdlab's crate graph (about 20 s) before it
 # reports ready, and the two cores may be busy with other students' builds.
@@ -85,3 +92,42 @@ def processes():
         rss = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
         found.append((int(entry.name), int(fields["Uid"].split()[0]), rss, cmd.strip()))
     return found
+
+
+def wait_for_hub(proc, log, seconds=1500):
+    """The hub's address and password, once it prints them and answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        found = re.search(r"gdlab hub: (http://\S+?)/? .*\n.*password for every account: (\S+)", text)
+        if found:
+            url, password = found.groups()
+            try:
+                urllib.request.urlopen(url + "/hub/api", timeout=2)
+                return url, password
+            except OSError:
+                pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"cargo xtask hub exited ({proc.returncode}):\n{text[-3000:]}")
+        time.sleep(1)
+    raise RuntimeError(f"the hub did not answer within {seconds} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@contextlib.contextmanager
+def running_hub(students, prefix, log, port):
+    """`cargo xtask hub` with `students` accounts PREFIX01 …, its output in `log`; yields
+    (process, url, password) once it answers, and stops it with Ctrl-C unless the caller did."""
+    with log.open("w") as out:
+        # A session of its own, as a terminal gives a command: Ctrl-C is a SIGINT to its group.
+        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", str(students), "--prefix", prefix,
+                                 "--port", str(port), "--open-path"], cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield (proc, *wait_for_hub(proc, log))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)

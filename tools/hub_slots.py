@@ -18,11 +18,6 @@ LOCAL_CRATES = ("gdlab", "ctx")
 STAMP = ".gdlab-prepared"
 
 
-def is_warm(slot):
-    """Whether `slot` holds a compiled gdlab (evcxr_kernel.py then pre-loads it)."""
-    return any((slot / "build").glob("**/debug/deps/libgdlab-*.rlib"))
-
-
 def link_tree(src, dst):
     """dst mirrors src: new folders, hard-linked files (a copy where src is on another
     file system). Files already in dst are left alone, so a second call only adds."""

@@ -10,12 +10,10 @@ import contextlib
 import os
 import pathlib
 import pwd
-import re
 import shutil
 import signal
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
@@ -38,25 +36,6 @@ def of_the_hub(uids):
             if uid in uids or "configurable-http-proxy" in cmd or str(HUB / "jupyterhub_config.py") in cmd]
 
 
-def wait_for_hub(proc, log, seconds=1500):
-    """The hub's address and password, once it prints them and answers."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        found = re.search(r"gdlab hub: (http://\S+?)/? .*\n.*password for every account: (\S+)", text)
-        if found:
-            url, password = found.groups()
-            try:
-                urllib.request.urlopen(url + "/hub/api", timeout=2)
-                return url, password
-            except OSError:
-                pass
-        if proc.poll() is not None:
-            pytest.fail(f"cargo xtask hub exited ({proc.returncode}):\n{text[-3000:]}")
-        time.sleep(1)
-    pytest.fail(f"the hub did not answer within {seconds} s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def hub():
     if os.geteuid() != 0:
@@ -70,22 +49,8 @@ def hub():
                 shutil.rmtree(home(user) / "gdlab", ignore_errors=True)  # a fresh copy of the release
     log = ROOT / "target" / "hub-test.log"
     log.parent.mkdir(exist_ok=True)
-    port = browser.free_port()
-    with log.open("w") as out:
-        # A session of its own, as a terminal gives a command: Ctrl-C is a SIGINT to its group.
-        proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", "2", "--prefix", PREFIX,
-                                 "--port", str(port), "--open-path"], cwd=ROOT,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        url, password = wait_for_hub(proc, log)
-        yield proc, url, password
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=90)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+    with hub_client.running_hub(2, PREFIX, log, browser.free_port()) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
