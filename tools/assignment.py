@@ -25,8 +25,8 @@ ASSIGNMENT = "gdlab"
 CRATE = 'path = "../crates/gdlab"'
 # What replaces each solution region: an expression of any answer's type (check::Unanswered).
 CODE_STUB = "// YOUR CODE HERE\ncheck::unanswered()"
-GRADING_CELL = ("// This assignment is graded: from here on, a check that is not yet right stops its cell\n"
-                "// with the hint as an error, which scores 0.\n"
+GRADING_CELL = ("// This assignment is graded: from here on, a check that is not yet right scores 0\n"
+                "// (its result is 0 for nbgrader) and still shows its hint.\n"
                 "check::grading(true);")
 # Seconds: nbgrader's defaults (30 s a cell, 60 s to start) are too short for a first,
 # cold compile of the dependencies and for a kernel that pre-loads gdlab.

@@ -238,7 +238,12 @@ pub trait EvcxrShow {
 }
 
 pub(crate) fn send_plain(text: &dyn fmt::Display) {
-    println!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT");
+    send("text/plain", text);
+}
+
+/// One MIME type of a cell's result, in evcxr's protocol on stdout (read with the cell's reply).
+pub(crate) fn send(mime: &str, content: &dyn fmt::Display) {
+    println!("EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT");
 }
 
 impl<S: Data> EvcxrShow for ArrayBase<S, Ix2>

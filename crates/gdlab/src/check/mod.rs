@@ -6,10 +6,13 @@
 //! shows the answer and never panics: a NaN, a wrong shape or a function answer that panics is
 //! "not yet". Function answers are run on a few cases against gdlab's own step.
 //!
-//! A check returns [`Checked`]: `Ok` with its verdict, and so does a wrong answer, unless
-//! [`grading`] is on. Then a wrong answer is the `Err`, which the check cell's `?` hands to the
-//! kernel: evcxr 0.22 prints it on stderr (its `?` gives no `error` output and no failed
-//! reply), and nbgrader (0.9) scores a grade cell with stderr output as 0.
+//! A check returns [`Checked`], `Ok` with its verdict. While [`grading`] is on, a verdict that is
+//! not right shows as the cell's result `0` in `text/plain`, which nbgrader (0.9) reads as the
+//! cell's partial credit, 0 points, and as the one-line hint in `text/html`, which is what
+//! JupyterLab shows the student. It is not an `Err` for the cell's `?`: evcxr 0.22 prints such an
+//! error on stderr from another thread than the cell's reply, so the line can come after the
+//! cell has finished, and then nbgrader misses it (a fresh-clone run gave an unanswered exercise
+//! its point) or finds it in the next cell.
 //!
 //! ```
 //! use gdlab::prelude::*;
@@ -26,7 +29,7 @@ use std::panic::{self, AssertUnwindSafe};
 use ndarray::{Array2, array};
 
 use crate::descent::InverseDescent;
-use crate::display::{EvcxrShow, send_plain};
+use crate::display::{EvcxrShow, send};
 use crate::error::Result;
 use crate::rng::TorchRng;
 
@@ -50,10 +53,12 @@ pub use unanswered::{Unanswered, unanswered};
 pub struct Verdict {
     exercise: &'static str,
     hint: Option<String>,
+    /// Whether [`grading`] was on when the check ran.
+    graded: bool,
 }
 
-/// What a check returns: `Ok(verdict)`; while [`grading`] is on, an answer that is not yet right
-/// is `Err(verdict)` instead, so that the check cell's `?` fails the cell.
+/// What a check returns: always `Ok(verdict)` (the check cells end in `?`, which a verdict
+/// passes through; see the module's text for why a graded failure is not the `Err`).
 pub type Checked = std::result::Result<Verdict, Verdict>;
 
 /// The environment variable that holds the grading switch. A variable, not a static: each
@@ -81,20 +86,22 @@ pub fn is_grading() -> bool {
 
 impl Verdict {
     fn new(exercise: &'static str, right: bool, hint: &str) -> Checked {
-        Verdict { exercise, hint: (!right).then(|| hint.to_string()) }.checked()
+        Verdict { exercise, hint: (!right).then(|| hint.to_string()), graded: false }.checked()
     }
 
     /// Judges with a computation that could fail; a failure is reported, never panicked.
     fn judge(exercise: &'static str, hint: &str, right: impl FnOnce() -> Result<bool>) -> Checked {
         match right() {
             Ok(right) => Verdict::new(exercise, right, hint),
-            Err(e) => Verdict { exercise, hint: Some(format!("the check could not run ({e})")) }.checked(),
+            Err(e) => {
+                Verdict { exercise, hint: Some(format!("the check could not run ({e})")), graded: false }.checked()
+            }
         }
     }
 
-    /// `Ok(self)`, or under grading `Err(self)` when not right.
+    /// `Ok(self)`, marked graded while [`grading`] is on.
     fn checked(self) -> Checked {
-        if self.is_right() || !is_grading() { Ok(self) } else { Err(self) }
+        Ok(Verdict { graded: is_grading(), ..self })
     }
 
     /// Whether the answer was right.
@@ -105,6 +112,17 @@ impl Verdict {
     /// The exercise's number, e.g. `"4.2"`.
     pub fn exercise(&self) -> &str {
         self.exercise
+    }
+
+    /// What the cell shows, as (MIME type, content): the line in `text/plain`; for a graded
+    /// verdict that is not right, `0` there (nbgrader's partial credit) and the line in `text/html`.
+    pub fn shown(&self) -> Vec<(&'static str, String)> {
+        if self.graded && !self.is_right() {
+            let line = self.to_string().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            vec![("text/plain", "0".to_string()), ("text/html", format!("<pre>{line}</pre>"))]
+        } else {
+            vec![("text/plain", self.to_string())]
+        }
     }
 }
 
@@ -117,12 +135,14 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// A verdict that is not right is the error of a graded check.
+/// A verdict is the error type of [`Checked`].
 impl std::error::Error for Verdict {}
 
 impl EvcxrShow for Verdict {
     fn evcxr_display(&self) {
-        send_plain(self);
+        for (mime, content) in self.shown() {
+            send(mime, &content);
+        }
     }
 }
 
