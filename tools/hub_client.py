@@ -56,9 +56,27 @@ def run_first_cells(page, n):
     deadline = time.monotonic() + CELL_SECONDS
     while not prompt(n - 1).strip("[]:").isdigit():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"code cell {n} did not finish within {CELL_SECONDS} s")
+            raise TimeoutError(f"code cell {n} did not finish within {CELL_SECONDS} s; {what_the_page_shows(page, n)}")
         page.wait_for_timeout(200)
     return [cells.nth(i).locator(".jp-OutputArea").inner_text() for i in range(n)]
+
+
+def what_the_page_shows(page, n):
+    """The first n code cells' prompts and outputs, the kernel's status and any dialog: what a
+    student would see of a cell that never finishes (a dead kernel empties the queued prompts)."""
+    cells = page.locator(".jp-Notebook .jp-CodeCell")
+    shown = [f"cell {i + 1} {cells.nth(i).locator('.jp-InputPrompt').inner_text().strip()} "
+             f"{cells.nth(i).locator('.jp-OutputArea').inner_text()[:300]!r}" for i in range(n)]
+    # The student's server's own account of its kernels: their execution_state and last activity.
+    kernels = page.evaluate("u => fetch(u).then(r => r.text())", page.url.split("/lab")[0] + "/api/kernels")
+    dialogs = page.locator(".jp-Dialog")
+    return ("; ".join(shown) + f"; kernels {kernels}"
+            + f"; dialogs {[dialogs.nth(i).inner_text()[:300] for i in range(dialogs.count())]}")
+
+
+def log_tail(log, chars=4000):
+    """The end of the hub's output (JupyterHub's, the students' servers' and their kernels')."""
+    return log.read_text(errors="replace")[-chars:] if log.exists() else f"({log} does not exist)"
 
 
 def first_output_seconds(b, url, user, password, notebook, cells):
@@ -108,9 +126,9 @@ def wait_for_hub(proc, log, seconds=1500):
             except OSError:
                 pass
         if proc.poll() is not None:
-            raise RuntimeError(f"cargo xtask hub exited ({proc.returncode}):\n{text[-3000:]}")
+            raise RuntimeError(f"cargo xtask hub exited ({proc.returncode}):\n{log_tail(log, 3000)}")
         time.sleep(1)
-    raise RuntimeError(f"the hub did not answer within {seconds} s:\n{log.read_text(errors='replace')[-3000:]}")
+    raise RuntimeError(f"the hub did not answer within {seconds} s:\n{log_tail(log, 3000)}")
 
 
 @contextlib.contextmanager

@@ -28,6 +28,8 @@ STUDENTS = [f"{PREFIX}01", f"{PREFIX}02"]
 NOTEBOOK = "01_matrix_inverse.ipynb"
 # The first code cells of 01: set-up, parameters, the matrix M, its builtin inverse.
 FIRST_CELLS = 4
+# What the hub, the students' servers and their kernels print.
+LOG = ROOT / "target" / "hub-test.log"
 
 
 def of_the_hub(uids):
@@ -47,9 +49,8 @@ def hub():
         with contextlib.suppress(KeyError):
             if pwd.getpwnam(user).pw_gecos == hub_accounts.TAG:  # made by the hub, and the tests' own
                 shutil.rmtree(home(user) / "gdlab", ignore_errors=True)  # a fresh copy of the release
-    log = ROOT / "target" / "hub-test.log"
-    log.parent.mkdir(exist_ok=True)
-    with hub_client.running_hub(2, PREFIX, log, browser.free_port()) as running:
+    LOG.parent.mkdir(exist_ok=True)
+    with hub_client.running_hub(2, PREFIX, LOG, browser.free_port()) as running:
         yield running
 
 
@@ -61,7 +62,10 @@ def two_students(hub, chromium):
     for user in STUDENTS:
         _, page = hub_client.log_in(chromium, url, user, password)
         pages[user] = hub_client.open_notebook(page, url, user, NOTEBOOK)
-    outputs = {user: hub_client.run_first_cells(page, FIRST_CELLS) for user, page in pages.items()}
+    try:
+        outputs = {user: hub_client.run_first_cells(page, FIRST_CELLS) for user, page in pages.items()}
+    except (TimeoutError, RuntimeError) as e:
+        raise AssertionError(f"{e}\nthe hub's output, last lines:\n{hub_client.log_tail(LOG)}") from e
     return url, pages, outputs
 
 
