@@ -17,22 +17,22 @@ fn graded_failure(verdict: &check::Verdict) -> bool {
 fn grading_shows_a_wrong_answer_as_zero_points_with_the_hint_and_a_right_one_as_its_line() {
     let right: f32 = (0.0 + 1.0 + 4.0 + 9.0) / 16.0; // the loss of X = I on diag(1, 2, 3, 4)
     assert!(!check::is_grading());
-    let off = check::ex_01_1(&f32::NAN).unwrap();
+    let off = check::ex_01_1(&f32::NAN);
     assert!(!off.is_right() && !graded_failure(&off), "off: a hint, not a grade");
     assert_eq!(off.shown(), vec![("text/plain", off.to_string())]);
 
     check::grading(true);
     assert!(check::is_grading());
-    let wrong = check::ex_01_1(&f32::NAN).unwrap();
+    let wrong = check::ex_01_1(&f32::NAN);
     assert!(wrong.to_string().starts_with("✗ Exercise 1.1: not yet. Hint: "), "{wrong}");
     assert!(graded_failure(&wrong), "{:?}", wrong.shown());
     let unanswered: f32 = check::unanswered();
-    assert!(graded_failure(&check::ex_01_1(&unanswered).unwrap()), "the code stub is never right");
-    let ok = check::ex_01_1(&right).unwrap();
+    assert!(graded_failure(&check::ex_01_1(&unanswered)), "the code stub is never right");
+    let ok = check::ex_01_1(&right);
     assert_eq!(ok.shown(), vec![("text/plain", "✓ Exercise 1.1".to_string())]);
     let step: check::StepFn = |_, _, _| check::unanswered();
-    assert!(graded_failure(&check::ex_01_4(step).unwrap()), "a function answer that returns the stub");
+    assert!(graded_failure(&check::ex_01_4(step)), "a function answer that returns the stub");
 
     check::grading(false);
-    assert!(!graded_failure(&check::ex_01_1(&f32::NAN).unwrap()));
+    assert!(!graded_failure(&check::ex_01_1(&f32::NAN)));
 }

@@ -2,7 +2,7 @@
 
 use ndarray::array;
 
-use super::{Checked, Verdict, close, converged_at, lesson_m, start};
+use super::{Verdict, close, converged_at, lesson_m, start};
 use crate::convergence::{predicted_rates, predicted_steps};
 use crate::descent::InverseDescent;
 use crate::error::Result;
@@ -21,7 +21,7 @@ fn steps_to(seed: u64, lr: f64, tolerance: f64, limit: usize) -> Result<Option<u
 
 /// Exercise 4.1: the predicted per-step rate of the error's slowest direction at lr = 0.96 for
 /// the lesson's M, the largest `|1 − 2·lr·λ/N|` (within 1e-6).
-pub fn ex_04_1(answer: &f64) -> Checked {
+pub fn ex_04_1(answer: &f64) -> Verdict {
     let hint = "compute |1 − 2·lr·λ/N| for every eigenvalue λ of MᵀM: near the bound the slowest direction \
                 need not be the flattest one";
     Verdict::judge("4.1", hint, || {
@@ -33,7 +33,7 @@ pub fn ex_04_1(answer: &f64) -> Checked {
 /// Exercise 4.2 (predict): the theory's number of steps to bring the lesson's loss from `seed`
 /// to `tolerance` at lr = 0.3, within 2 steps or 1 % of [`predicted_steps`] (keeping only the
 /// slowest direction is close enough).
-pub fn ex_04_2(answer: &usize, seed: u64, tolerance: f64) -> Checked {
+pub fn ex_04_2(answer: &usize, seed: u64, tolerance: f64) -> Verdict {
     let hint = "each direction's part of the loss shrinks by its factor squared per step, and the slowest \
                 direction sets the pace: start from its share of the loss at step 0";
     Verdict::judge("4.2", hint, || {
@@ -47,7 +47,7 @@ pub fn ex_04_2(answer: &usize, seed: u64, tolerance: f64) -> Checked {
 
 /// Exercise 4.3 (measure): the steps the lesson's descent from `seed` at lr = 0.3 takes to bring
 /// the loss to `tolerance`, measured (within one step).
-pub fn ex_04_3(answer: &usize, seed: u64, tolerance: f64) -> Checked {
+pub fn ex_04_3(answer: &usize, seed: u64, tolerance: f64) -> Verdict {
     let hint = "run the loop at the new rate and count the steps until the loss is at most the tolerance";
     Verdict::judge("4.3", hint, || {
         Ok(steps_to(seed, LR_SMALL, tolerance, 100_000)?.is_some_and(|want| answer.abs_diff(want) <= 1))
@@ -58,7 +58,7 @@ pub fn ex_04_3(answer: &usize, seed: u64, tolerance: f64) -> Checked {
 /// fewest steps, measured: the answer's steps are compared with the best of 200 rates between
 /// half the stability bound and the bound (within one step). The theory's `N/(λ_min + λ_max)`
 /// is best only in the long run, and is not accepted where it takes more steps.
-pub fn ex_04_4(answer: &f64, seed: u64, tolerance: f64) -> Checked {
+pub fn ex_04_4(answer: &f64, seed: u64, tolerance: f64) -> Verdict {
     let hint = "measure: run the descent to the tolerance at many rates below the stability bound and keep \
                 the one with the fewest steps (the theory's best rate wins only in the long run)";
     Verdict::judge("4.4", hint, || {
@@ -78,7 +78,7 @@ pub fn ex_04_4(answer: &f64, seed: u64, tolerance: f64) -> Checked {
 
 /// Exercise 4.5: the smallest learning rate at which gradient descent on M = [[2, 1], [1, 3]]
 /// diverges (within 0.1 %).
-pub fn ex_04_5(answer: &f64) -> Checked {
+pub fn ex_04_5(answer: &f64) -> Verdict {
     let hint = "descent diverges once the stiffest direction's factor passes −1; M is not diagonal, so its \
                 stiffness is the largest eigenvalue of MᵀM, not a squared entry";
     Verdict::judge("4.5", hint, || Ok(close(*answer, stability_bound(&array![[2.0f64, 1.0], [1.0, 3.0]])?, 1e-3)))

@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, array};
 
-use super::{Checked, Verdict, close, lesson_m, lesson_m64, quietly, rectangular, same_matrix, start};
+use super::{Verdict, close, lesson_m, lesson_m64, quietly, rectangular, same_matrix, start};
 use crate::autograd::{Tensor, mse_t};
 use crate::convergence::log_space;
 use crate::error::Result;
@@ -15,7 +15,7 @@ pub type RidgeGradFn = fn(&Array2<f64>, &Array2<f64>, f64) -> Array2<f64>;
 
 /// Exercise 2.1: `X.grad[0, 0]` after three forward and backward passes of the lesson's loss
 /// from `seed`, without `zero_grad` in between (float32, on the tape).
-pub fn ex_02_1(answer: &f32, seed: u64) -> Checked {
+pub fn ex_02_1(answer: &f32, seed: u64) -> Verdict {
     let hint = "backward() adds into .grad rather than setting it: what does .grad hold after the third pass?";
     Verdict::judge("2.1", hint, || {
         let (m, y) = (Tensor::constant(lesson_m()), Tensor::constant(Array2::eye(4)));
@@ -37,7 +37,7 @@ fn ridge_minimiser(m: &Array2<f64>, lambda: f64) -> Result<Array2<f64>> {
 
 /// Exercise 2.2: the entry `X*[3, 3]` of the ridge loss's minimiser X* on the lesson's M, with
 /// **twice** the notebook's weight, `2·lambda` (float64, within 1e-9).
-pub fn ex_02_2(answer: &f64, lambda: f64) -> Checked {
+pub fn ex_02_2(answer: &f64, lambda: f64) -> Verdict {
     let hint = "set the ridge gradient to zero; on a diagonal M each entry of X is its own equation in one unknown";
     Verdict::judge("2.2", hint, || Ok(close(*answer, ridge_minimiser(&lesson_m64(), 2.0 * lambda)?[[3, 3]], 1e-9)))
 }
@@ -61,7 +61,7 @@ fn quartic_at(seed: u64) -> (f64, f64, Array2<f64>) {
 /// Exercise 2.3 (predict): the error model's best step h for central differences of the quartic
 /// loss at the start from `seed`, if the loss is computed in float32 (ε = `f32::EPSILON`),
 /// within 0.1 %.
-pub fn ex_02_3(answer: &f64, seed: u64) -> Checked {
+pub fn ex_02_3(answer: &f64, seed: u64) -> Verdict {
     let hint = "central differences trade truncation, h²/6·|f'''|, against rounding, ε·|f|/h: \
                 the bottom is where the two balance, now with float32's ε";
     let (loss, third, _) = quartic_at(seed);
@@ -82,7 +82,7 @@ fn quartic32_error(seed: u64, h: f64, exact: &Array2<f64>) -> Result<f64> {
 /// differences of the quartic loss from `seed`. Right when its largest error is within twice the
 /// smallest over the notebook's 45 steps from 1e-12 to 1e-1 (the bottom is a shallow V, and
 /// another grid finds another point of it).
-pub fn ex_02_4(answer: &f64, seed: u64) -> Checked {
+pub fn ex_02_4(answer: &f64, seed: u64) -> Verdict {
     let hint = "sweep h, compute the float32 central differences of the quartic loss against its exact \
                 gradient at each, and keep the h of the smallest error";
     Verdict::judge("2.4", hint, || {
@@ -101,7 +101,7 @@ pub fn ex_02_4(answer: &f64, seed: u64) -> Checked {
 /// Exercise 2.5: `ridge_grad(x, m, lambda)`, the gradient of `mean((X·M − I)²) + λ·mean(X²)`,
 /// tried against the tape's on the lesson's M, a dense 3×3 M, a 2×2 one, and a 5×3 one with X
 /// 3×5 (where X·M and X have different numbers of entries).
-pub fn ex_02_5(ridge_grad: RidgeGradFn, seed: u64) -> Checked {
+pub fn ex_02_5(ridge_grad: RidgeGradFn, seed: u64) -> Verdict {
     let hint = "the chain rule term by term: each mean divides by its own number of entries, \
                 N of X·M for the first, that of X for the second";
     Verdict::judge("2.5", hint, || {

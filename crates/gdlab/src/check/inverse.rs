@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, array};
 
-use super::{Checked, Verdict, close, lesson_m, quietly, rectangular, same_matrix, start};
+use super::{Verdict, close, lesson_m, quietly, rectangular, same_matrix, start};
 use crate::descent::gradient_step;
 use crate::loss::{mse, mse_grad};
 
@@ -14,7 +14,7 @@ const LR: f64 = 0.1;
 
 /// Exercise 1.1: the loss `mean((X·M − I)²)` at X = I, the identity (not the inverse), for the
 /// lesson's M (within 1e-6).
-pub fn ex_01_1(answer: &f32) -> Checked {
+pub fn ex_01_1(answer: &f32) -> Verdict {
     let hint = "put X = I into the loss: X·M − I is then M − I, and the loss is the mean of its squared entries";
     Verdict::judge("1.1", hint, || {
         let (m, eye) = (lesson_m(), Array2::<f32>::eye(4));
@@ -31,7 +31,7 @@ fn at_start(seed: u64) -> (f64, Array2<f64>) {
 
 /// Exercise 1.2 (predict): the first-order prediction of the loss after one step at lr = 0.1
 /// from the start of `seed`, `L₀ − lr·‖∇L‖²` (within 1e-4).
-pub fn ex_01_2(answer: &f64, seed: u64) -> Checked {
+pub fn ex_01_2(answer: &f64, seed: u64) -> Verdict {
     let hint = "a small step of length lr along −g lowers the loss by about lr times the slope along it, ‖g‖²";
     Verdict::judge("1.2", hint, || {
         let (loss, grad) = at_start(seed);
@@ -41,7 +41,7 @@ pub fn ex_01_2(answer: &f64, seed: u64) -> Checked {
 
 /// Exercise 1.3 (measure): the loss after one step at lr = 0.1 from the start of `seed`, in
 /// float32 (within 1e-5).
-pub fn ex_01_3(answer: &f32, seed: u64) -> Checked {
+pub fn ex_01_3(answer: &f32, seed: u64) -> Verdict {
     let hint = "take the step, X − lr·g, then compute the loss of the new X: the second-order term is why it \
                 differs from the prediction";
     Verdict::judge("1.3", hint, || {
@@ -54,7 +54,7 @@ pub fn ex_01_3(answer: &f32, seed: u64) -> Checked {
 
 /// Exercise 1.4: `step(x, m, lr)`, one update of the loop for any M, tried on diag(2, 5), the
 /// lesson's M, a dense 3×3 matrix and a 5×3 one (X then 3×5) against [`gradient_step`].
-pub fn ex_01_4(step: StepFn) -> Checked {
+pub fn ex_01_4(step: StepFn) -> Verdict {
     let hint = "your step must do what the loop's gradient line and update do for any M: N is the number of \
                 entries of X·M, the target is the identity of X·M's size, and lr is used as f32, as torch does";
     Verdict::judge("1.4", hint, || {

@@ -6,22 +6,18 @@
 //! shows the answer and never panics: a NaN, a wrong shape or a function answer that panics is
 //! "not yet". Function answers are run on a few cases against gdlab's own step.
 //!
-//! A check returns [`Checked`], `Ok` with its verdict. While [`grading`] is on, a verdict that is
-//! not right shows as the cell's result `0` in `text/plain`, which nbgrader (0.9) reads as the
-//! cell's partial credit, 0 points, and as the one-line hint in `text/html`, which is what
-//! JupyterLab shows the student. It is not an `Err` for the cell's `?`: evcxr 0.22 prints such an
-//! error on stderr from another thread than the cell's reply, so the line can come after the
-//! cell has finished, and then nbgrader misses it (a fresh-clone run gave an unanswered exercise
-//! its point) or finds it in the next cell.
+//! While [`grading`] is on, a verdict that is not right shows as the cell's result `0` in
+//! `text/plain`, which nbgrader (0.9) reads as the cell's partial credit, 0 points, and as the
+//! one-line hint in `text/html`, which is what JupyterLab shows the student. It is not an error
+//! for a `?` in the cell: evcxr 0.22 prints such an error on stderr from another thread than the
+//! cell's reply, so the line can come after the cell has finished, and then nbgrader misses it
+//! (a fresh-clone run gave an unanswered exercise its point) or finds it in the next cell.
 //!
 //! ```
 //! use gdlab::prelude::*;
-//! # fn main() -> Result<(), check::Verdict> {
 //! let least_beta = 1.75 * 16.0 / 16.0 - 1.0; // lr·λ_max/N − 1 at lr = 1.75 on diag(1, 2, 3, 4)
-//! assert!(check::ex_05_1(&least_beta)?.is_right());
-//! assert!(check::ex_05_1(&f64::NAN)?.to_string().starts_with("✗ Exercise 5.1: not yet. Hint: "));
-//! # Ok(())
-//! # }
+//! assert!(check::ex_05_1(&least_beta).is_right());
+//! assert!(check::ex_05_1(&f64::NAN).to_string().starts_with("✗ Exercise 5.1: not yet. Hint: "));
 //! ```
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -57,10 +53,6 @@ pub struct Verdict {
     graded: bool,
 }
 
-/// What a check returns: always `Ok(verdict)` (the check cells end in `?`, which a verdict
-/// passes through; see the module's text for why a graded failure is not the `Err`).
-pub type Checked = std::result::Result<Verdict, Verdict>;
-
 /// The environment variable that holds the grading switch. A variable, not a static: each
 /// evcxr cell is a library of its own, with its own copy of gdlab's statics, but one process.
 pub const GRADING: &str = "GDLAB_GRADING";
@@ -85,23 +77,16 @@ pub fn is_grading() -> bool {
 }
 
 impl Verdict {
-    fn new(exercise: &'static str, right: bool, hint: &str) -> Checked {
-        Verdict { exercise, hint: (!right).then(|| hint.to_string()), graded: false }.checked()
+    fn new(exercise: &'static str, right: bool, hint: &str) -> Verdict {
+        Verdict { exercise, hint: (!right).then(|| hint.to_string()), graded: is_grading() }
     }
 
     /// Judges with a computation that could fail; a failure is reported, never panicked.
-    fn judge(exercise: &'static str, hint: &str, right: impl FnOnce() -> Result<bool>) -> Checked {
+    fn judge(exercise: &'static str, hint: &str, right: impl FnOnce() -> Result<bool>) -> Verdict {
         match right() {
             Ok(right) => Verdict::new(exercise, right, hint),
-            Err(e) => {
-                Verdict { exercise, hint: Some(format!("the check could not run ({e})")), graded: false }.checked()
-            }
+            Err(e) => Verdict::new(exercise, false, &format!("the check could not run ({e})")),
         }
-    }
-
-    /// `Ok(self)`, marked graded while [`grading`] is on.
-    fn checked(self) -> Checked {
-        Ok(Verdict { graded: is_grading(), ..self })
     }
 
     /// Whether the answer was right.
@@ -134,9 +119,6 @@ impl fmt::Display for Verdict {
         }
     }
 }
-
-/// A verdict is the error type of [`Checked`].
-impl std::error::Error for Verdict {}
 
 impl EvcxrShow for Verdict {
     fn evcxr_display(&self) {

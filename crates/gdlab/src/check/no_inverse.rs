@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, Axis, array, concatenate, s};
 
-use super::{Checked, Verdict, close, quietly, rectangular, same_matrix, start};
+use super::{Verdict, close, quietly, rectangular, same_matrix, start};
 use crate::descent::InverseDescent;
 use crate::error::Result;
 use crate::indicator::indicator_matrix;
@@ -22,7 +22,7 @@ fn repeated_words(seed: u64, documents: usize, words: usize, p: f64) -> Result<A
 
 /// Exercise 3.1: the floor of the right-side loss `mean((A·X − I)²)` for a new indicator of 12
 /// documents and 4 words, drawn from seed `seed + 1` with the notebook's `p` (within 1e-9).
-pub fn ex_03_1(answer: &f64, seed: u64, p: f64) -> Checked {
+pub fn ex_03_1(answer: &f64, seed: u64, p: f64) -> Verdict {
     let hint = "A·X is 12×12 but its rank is at most A's: count the identity's directions it cannot reach, \
                 and spread their error over all the entries";
     Verdict::judge("3.1", hint, || {
@@ -33,7 +33,7 @@ pub fn ex_03_1(answer: &f64, seed: u64, p: f64) -> Checked {
 
 /// Exercise 3.2 (predict): the floor of the left-side loss `mean((X·A − I)²)` for the
 /// notebook's indicator with its words 1 and 2 repeated (17×5 by default), within 1e-9.
-pub fn ex_03_2(answer: &f64, seed: u64, documents: usize, words: usize, p: f64) -> Checked {
+pub fn ex_03_2(answer: &f64, seed: u64, documents: usize, words: usize, p: f64) -> Verdict {
     let hint = "repeating a word adds a column but not a direction: X·A is 5×5, and its rank is still A's";
     Verdict::judge("3.2", hint, || {
         Ok(close(*answer, loss_floor(&repeated_words(seed, documents, words, p)?, Side::Left)?, 1e-9))
@@ -43,7 +43,7 @@ pub fn ex_03_2(answer: &f64, seed: u64, documents: usize, words: usize, p: f64) 
 /// Exercise 3.3 (measure): the loss where left-side descent on the matrix of 3.2 stops, in
 /// float32: within 1e-3 of the check's own run, from zeros at half the stability bound for 5000
 /// steps (runs that have not yet reached the floor are above it).
-pub fn ex_03_3(answer: &f64, seed: u64, documents: usize, words: usize, p: f64) -> Checked {
+pub fn ex_03_3(answer: &f64, seed: u64, documents: usize, words: usize, p: f64) -> Verdict {
     let hint = "descend on the matrix with the repeated words at a stable rate (its bound is not 1's) \
                 until the loss stops falling";
     Verdict::judge("3.3", hint, || {
@@ -57,7 +57,7 @@ pub fn ex_03_3(answer: &f64, seed: u64, documents: usize, words: usize, p: f64) 
 /// Exercise 3.4: `limit(a, x0)`, where left-side descent from `x0` ends, tried on a 20×4
 /// indicator, a dense 5×3 matrix and an invertible 3×3 one, from `torch.rand` starts, against
 /// [`predicted_limit`] (within 1e-6 of the largest entry).
-pub fn ex_03_4(limit: LimitFn, seed: u64) -> Checked {
+pub fn ex_03_4(limit: LimitFn, seed: u64) -> Verdict {
     let hint = "descent only ever moves X along the columns of A: it drives that part to A⁺ and leaves the rest \
                 of X₀ where it was";
     Verdict::judge("3.4", hint, || {

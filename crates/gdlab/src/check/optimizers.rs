@@ -2,7 +2,7 @@
 
 use ndarray::Array2;
 
-use super::{Checked, Verdict, close, lesson_m64, quietly, rectangular, same_matrix, start};
+use super::{Verdict, close, lesson_m64, quietly, rectangular, same_matrix, start};
 use crate::linalg::stability_bound;
 use crate::loss::mse_grad;
 use crate::momentum_map::{measured_momentum_rates, momentum_map};
@@ -20,14 +20,14 @@ const POINT: (f64, f64) = (0.6, 0.3);
 
 /// Exercise 5.1: the least β for which the heavy ball at lr = 1.75 is stable on the lesson's M,
 /// `lr·λ_max/N − 1` (within 1e-6).
-pub fn ex_05_1(answer: &f64) -> Checked {
+pub fn ex_05_1(answer: &f64) -> Verdict {
     let hint = "the heavy ball is stable while lr·h < 2(1 + β) for the stiffest curvature h = 2λ_max/N: solve for β";
     Verdict::judge("5.1", hint, || Ok(close(*answer, LR_FAST / stability_bound(&lesson_m64())? - 1.0, 1e-6)))
 }
 
 /// Exercise 5.2 (predict): the heavy ball's predicted rate max|σ| at lr = 0.6, β = 0.3 on the
 /// lesson's M (float64), within 1e-6.
-pub fn ex_05_2(answer: &f64) -> Checked {
+pub fn ex_05_2(answer: &f64) -> Verdict {
     let hint = "along each curvature h the error follows σ² − (1 + β − lr·h)·σ + β = 0: take the larger root \
                 in size, then the slowest direction";
     Verdict::judge("5.2", hint, || {
@@ -39,7 +39,7 @@ pub fn ex_05_2(answer: &f64) -> Checked {
 /// Exercise 5.3 (measure): the heavy ball's rate at lr = 0.6, β = 0.3 on the lesson's M from
 /// `seed`, measured from the losses of a run (float64): within 2 % of the check's own run, whose
 /// length follows the predicted rate (runs of other lengths measure a slightly different mean).
-pub fn ex_05_3(answer: &f64, seed: u64) -> Checked {
+pub fn ex_05_3(answer: &f64, seed: u64) -> Verdict {
     let hint = "run the heavy ball at that (lr, β) and measure the error's shrinking per step from the losses \
                 (the loss is the error squared)";
     Verdict::judge("5.3", hint, || {
@@ -52,7 +52,7 @@ pub fn ex_05_3(answer: &f64, seed: u64) -> Checked {
 /// dampening: the first step sets `buf = grad`, later ones `buf ← β·buf + (1 − τ)·grad`, then
 /// `X ← X − lr·buf`. Run for 30 steps from `torch.rand` starts on the lesson's M and on a 5×3
 /// matrix (X 3×5), with and without dampening, against the rule written out here.
-pub fn ex_05_4(damped: DampedMomentumFn, seed: u64) -> Checked {
+pub fn ex_05_4(damped: DampedMomentumFn, seed: u64) -> Verdict {
     let hint = "torch's buffer starts as the gradient itself, undamped; only later steps damp the new \
                 gradient by (1 − τ)";
     Verdict::judge("5.4", hint, || {

@@ -2,7 +2,7 @@
 
 use ndarray::Array1;
 
-use super::{Checked, Verdict, close, quietly};
+use super::{Verdict, close, quietly};
 use crate::noise_floor::excess_floor;
 use crate::schedule::Schedule;
 use crate::stochastic::{Documents, Sampling};
@@ -17,14 +17,14 @@ const LR: f64 = 0.05;
 
 /// Exercise 6.1: `L⋆`, the least loss, of the notebook's problem drawn again with twice its noise,
 /// `noise = 0.2` (within 1e-6).
-pub fn ex_06_1(answer: &f64, seed: u64, docs: usize, words: usize, p: f64) -> Checked {
+pub fn ex_06_1(answer: &f64, seed: u64, docs: usize, words: usize, p: f64) -> Verdict {
     let hint = "draw the problem again with the noise 0.2 and fit it exactly: w⋆ = A⁺·y, then L(w⋆)";
     Verdict::judge("6.1", hint, || Ok(close(*answer, Documents::new(seed, docs, words, p, 0.2)?.loss_star()?, 1e-6)))
 }
 
 /// Exercise 6.2 (predict): the theory's noise floor for fresh batches of 8 documents at
 /// lr = 0.05 on `problem` (within 1 %).
-pub fn ex_06_2(answer: &f64, problem: &Documents) -> Checked {
+pub fn ex_06_2(answer: &f64, problem: &Documents) -> Verdict {
     let hint = "the floor is (lr·L⋆/B)·(n − B)/(n − 1)·Σ h/(2 − lr·h) over the curvatures h of H = (2/n)·AᵀA";
     Verdict::judge("6.2", hint, || Ok(close(*answer, problem.predicted_floor(LR, BATCH)?, 0.01)))
 }
@@ -34,7 +34,7 @@ pub fn ex_06_2(answer: &f64, problem: &Documents) -> Checked {
 /// settle: within 25 % of the check's own run over [`Documents::settling_epochs`] (runs of other
 /// lengths differ by their sampling noise). The prediction of 6.2, made for fresh batches, is
 /// not it.
-pub fn ex_06_3(answer: &f64, problem: &Documents) -> Checked {
+pub fn ex_06_3(answer: &f64, problem: &Documents) -> Verdict {
     let hint = "run minibatch descent with shuffled epochs for many relaxation times 1/(lr·h_min), \
                 then average L − L⋆ over the second half of the steps";
     Verdict::judge("6.3", hint, || {
@@ -49,7 +49,7 @@ pub fn ex_06_3(answer: &f64, problem: &Documents) -> Checked {
 /// ⌈docs / batch⌉ steps an epoch, returning the final w. Tried on a 37 × 5 problem the notebook
 /// never shows, with batches of 1 and of 3 (37 = 12·3 + 1), against
 /// [`Sampling::Independent`] (within 1e-4 of the largest weight: the student's rounding may differ).
-pub fn ex_06_4(fresh_sgd: FreshSgdFn, seed: u64) -> Checked {
+pub fn ex_06_4(fresh_sgd: FreshSgdFn, seed: u64) -> Verdict {
     let hint = "every step draws its own permutation and keeps its first `batch` documents; \
                 start from the problem's generator";
     Verdict::judge("6.4", hint, || {
