@@ -159,12 +159,10 @@ def student_environment():
 
 def warm_prepared_slot():
     """Compiles the dependencies once, into target/hub/prepared/slot-0, with the students'
-    toolchain and paths; a copy of the project's own warm slot saves the first compile."""
+    toolchain and paths (about 3 minutes on 2 cores; a second run finds them built). The
+    project's own warm slot cannot serve: cargo's fingerprints hold each crate's source path,
+    and the students' registry is target/hub/cargo, not root's (a copy was rebuilt whole)."""
     prepared = HUB / "prepared"
-    if not (prepared / "slot-0").exists():
-        own = ROOT / "target" / "evcxr" / "slot-0"
-        if evcxr_kernel.is_warm(own):
-            hub_slots.copy_slot(own, prepared / "slot-0")
     env = dict(student_environment(), GDLAB_EVCXR_SLOTS=str(prepared))
     nb = nbformat.read(RELEASE / "01_matrix_inverse.ipynb", as_version=4)
     setup = next(c for c in nb.cells if c.cell_type == "code" and ":dep gdlab" in c.source)
