@@ -154,6 +154,13 @@ def student_environment():
         "JUPYTER_PATH": str(HUB / "share" / "jupyter"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "GDLAB_EVCXR_SLOTS": "~/.gdlab/evcxr",
+        # No pre-load at kernel start. While evcxr 0.22 pre-loads (about 30 s), it answers no
+        # request, and the server's handshake channels for the student's page close with replies
+        # still owed to them; its zeromq 0.6 router then can deadlock on the disconnect (a sync
+        # wait in peer_disconnected for the peer entry that a pending send holds), and the kernel
+        # never runs a cell. Seen in 2 of 3 fresh-clone runs (CI's included) and in replays; the
+        # benchmark finds the pre-load gains a student nothing (first outputs 24.7 s without, 26.9 s with).
+        "GDLAB_EVCXR_WARM": "0",
     }
 
 

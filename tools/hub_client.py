@@ -12,8 +12,8 @@ import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-# Seconds: a student's first kernel start loads gdlab's crate graph (about 20 s) before it
-# reports ready, and the two cores may be busy with other students' builds.
+# Seconds: a student's first cell loads gdlab's crate graph into rust-analyzer (about 20 s),
+# and the two cores may be busy with other students' builds.
 CELL_SECONDS = 300
 
 

@@ -188,7 +188,10 @@ fn run(cli: Cli) -> Result<()> {
             if student && !Path::new(STUDENT).join("01_matrix_inverse.ipynb").exists() {
                 student_edition(&env, &[], &[])?;
             }
-            let status = env.python(["-m", "jupyter", "lab", "--allow-root", folder]).status()?;
+            // No pre-load in a browser's kernels: evcxr answers nothing while it pre-loads, and the
+            // handshake channels that close meanwhile can deadlock its zeromq router (README).
+            let mut lab = env.python(["-m", "jupyter", "lab", "--allow-root", folder]);
+            let status = lab.env("GDLAB_EVCXR_WARM", "0").status()?;
             check(status, "jupyter lab")
         }
         Cmd::Test => checks::test(),
