@@ -206,7 +206,7 @@ fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Fail
     } else {
         let mut out = String::new();
         for snap in &history.snapshots {
-            out += &format!("{} : {}\n{}\n", snap.step, show_scalar(snap.loss), show_decimals(&snap.diff, 2));
+            out += &format!("{} : {}\n{}\n", snap.step, show_scalar(snap.loss), show_pyformat(&snap.diff, 2));
         }
         out
     };

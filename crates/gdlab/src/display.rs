@@ -1,7 +1,7 @@
 //! Matrices printed as torch and numpy print them, instead of ndarray's Debug dump with strides.
 //!
 //! In a notebook a cell that ends in a matrix needs no call at all: [`EvcxrShow`], in the
-//! prelude, prints arrays as torch does. [`show_decimals`] and [`show_scalar`] are for
+//! prelude, prints arrays as torch does. [`show_decimals`], [`show_pyformat`] and [`show_scalar`] are for
 //! `println!`, as in the lesson's loop.
 
 use std::fmt;
@@ -105,18 +105,39 @@ pub fn show<A: TorchElement>(a: &ArrayRef2<A>) -> Shown {
     Shown { cells, style: Style::Torch }
 }
 
-/// Prints with a fixed number of decimals, as numpy prints after the original's
-/// `np.set_printoptions(formatter={'float': lambda x: "{0:0.2f}".format(x)})`: each number as
-/// the formatter writes it, one space apart, no padding.
+/// Prints with a fixed number of decimals, one space apart, no padding, as numpy prints with a
+/// fixed-decimals `formatter`. A value that rounds to zero prints as `0.00`, without a sign: the
+/// sign of a rounding error says nothing about the mathematics.
 ///
 /// ```
 /// use gdlab::prelude::*;
-/// let diff = array![[-0.284f32, 1.259], [0.852, -0.37]];
-/// assert_eq!(show_decimals(&diff, 2).to_string(), "[[-0.28 1.26]\n [0.85 -0.37]]");
+/// let diff = array![[-0.284f32, 1.259], [0.852, -0.001]];
+/// assert_eq!(show_decimals(&diff, 2).to_string(), "[[-0.28 1.26]\n [0.85 0.00]]");
 /// ```
 pub fn show_decimals<T: Real>(a: &ArrayRef2<T>, decimals: usize) -> Shown {
-    let cells =
-        a.rows().into_iter().map(|row| row.iter().map(|v| format!("{:.*}", decimals, v.as_f64())).collect()).collect();
+    fixed(a, decimals, |text| {
+        if text.trim_start_matches(['-', '0', '.']).is_empty() { text.trim_start_matches('-') } else { text }
+    })
+}
+
+/// Prints as the original's numpy does after
+/// `np.set_printoptions(formatter={'float': lambda x: "{0:0.2f}".format(x)})`: like
+/// [`show_decimals`], but a small negative number keeps its sign, `-0.00`, as Python's format
+/// writes it. Notebook 01 uses it so that its printout is the original's, character for character.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let diff = array![[-0.284f32, 1.259], [0.852, -0.001]];
+/// assert_eq!(show_pyformat(&diff, 2).to_string(), "[[-0.28 1.26]\n [0.85 -0.00]]");
+/// ```
+pub fn show_pyformat<T: Real>(a: &ArrayRef2<T>, decimals: usize) -> Shown {
+    fixed(a, decimals, |text| text)
+}
+
+/// Each entry with `decimals` decimals, passed through `clean`, in numpy's layout.
+fn fixed<T: Real>(a: &ArrayRef2<T>, decimals: usize, clean: fn(&str) -> &str) -> Shown {
+    let text = |v: &T| clean(&format!("{:.*}", decimals, v.as_f64())).to_string();
+    let cells = a.rows().into_iter().map(|row| row.iter().map(text).collect()).collect();
     Shown { cells, style: Style::Numpy }
 }
 

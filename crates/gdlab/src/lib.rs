@@ -94,7 +94,9 @@ pub use convergence::{
     rate_comparison, with_condition_number,
 };
 pub use descent::{InverseDescent, LearningRate, gradient_step, lesson_lr};
-pub use display::{EvcxrShow, Shown, ShownScalar, TorchElement, beside, show, show_decimals, show_scalar};
+pub use display::{
+    EvcxrShow, Shown, ShownScalar, TorchElement, beside, show, show_decimals, show_pyformat, show_scalar,
+};
 pub use error::{GdlabError, Result, Shape};
 pub use frames::{conditioning_frame, losses_frame, race_frame, seed_losses_frame};
 pub use history::{Divergence, History, Snapshot, Stop};
@@ -135,7 +137,7 @@ pub mod prelude {
         losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank, measured_momentum_rates,
         measured_rate, momentum_map, momentum_map_figure, mse, mse_grad, mse_grad_right, optimizer_race, pinv,
         predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
-        schedule_figure, seed_losses_frame, show, show_decimals, show_scalar, side_bound, stability_bound,
+        schedule_figure, seed_losses_frame, show, show_decimals, show_pyformat, show_scalar, side_bound, stability_bound,
         sweep_figure, touched_figure, tuning_figure, with_condition_number,
     };
     #[doc(no_inline)]

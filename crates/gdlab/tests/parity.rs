@@ -207,7 +207,7 @@ fn the_notebook_loop_written_out_matches_torch() {
         if t % every == 0 {
             printed += &format!("{t} : {}\n", show_scalar(loss));
             let diff = &y_hat - &y_true;
-            printed += &format!("{}\n", show_decimals(&diff, 2));
+            printed += &format!("{}\n", show_pyformat(&diff, 2));
             snapshots.push(Snapshot { step: t, loss, diff });
         }
         random_inverse -= &(lr as f32 * &grad);
