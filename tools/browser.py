@@ -30,8 +30,15 @@ def browser():
             b.close()
 
 
+# Every log axis of every drawn figure: its title and the labels plotly drew (`_vals`, its ticks).
+LOG_AXES = """() => [...document.querySelectorAll('div.plotly-graph-div.js-plotly-plot')].flatMap(gd =>
+    Object.keys(gd._fullLayout).filter(k => /^[xy]axis\\d*$/.test(k) && gd._fullLayout[k].type === 'log').map(k => ({
+        figure: ((gd._fullLayout.title || {}).text || ''), axis: k,
+        labels: (gd._fullLayout[k]._vals || []).map(v => v.text).filter(t => t !== '')})))"""
+
+
 def plots_in_exported_page(b, html, screenshot=None):
-    """Open an exported page with the network off; returns (divs, drawn, remote requests)."""
+    """Open an exported page with the network off; returns (divs, drawn, remote requests, log axes)."""
     context = b.new_context(offline=True, viewport={"width": 1200, "height": 900})
     remote = []
     page = context.new_page()
@@ -44,11 +51,12 @@ def plots_in_exported_page(b, html, screenshot=None):
             " >= document.querySelectorAll('div.plotly-graph-div').length", timeout=30000)
     drawn = page.evaluate(
         "() => [...document.querySelectorAll('div.plotly-graph-div')].filter(d => d.querySelector('.main-svg')).length")
+    log_axes = page.evaluate(LOG_AXES)
     if screenshot:
         pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
     context.close()
-    return divs, drawn, remote
+    return divs, drawn, remote, log_axes
 
 
 def animation_in_exported_page(b, html):

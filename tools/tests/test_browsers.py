@@ -1,4 +1,6 @@
 """The figures in real browsers: the exported pages offline, JupyterLab and Notebook 7 (one server each for the whole run)."""
+import re
+
 import pytest
 
 import browser
@@ -25,11 +27,19 @@ def test_step_80_panel_is_not_flat_in_jupyterlab(chromium, lab):
 @pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
 def test_exported_html_draws_every_plot_offline(chromium, src):
     shot = ROOT / "target/screenshots" / f"{src.stem}.png"
-    divs, drawn, remote = browser.plots_in_exported_page(chromium, EXECUTED / f"{src.stem}.html", shot)
+    divs, drawn, remote, log_axes = browser.plots_in_exported_page(chromium, EXECUTED / f"{src.stem}.html", shot)
     assert divs == len(plot_outputs(executed(src.name))), "one plot container per plot output"
     assert drawn == divs > 0, f"{drawn} of {divs} plots drawn"
     assert not remote, f"requests to the network: {remote[:3]}"
     assert shot.stat().st_size > 10_000
+    # Log axes read at a glance: a few labels, all written as powers of ten (10⁻⁶), none with an
+    # SI prefix (1p, 10f) or an e (1e-6). Every notebook but 01 has one.
+    assert log_axes or src.name.startswith("01"), "the figures' log axes were found"
+    for axis in log_axes:
+        where = f"{axis['figure']!r}, {axis['axis']}"
+        assert 2 <= len(axis["labels"]) <= 8, f"{where}: {len(axis['labels'])} labels {axis['labels']}"
+        worded = [t for t in axis["labels"] if re.search(r"[^\d.,−\-]", re.sub(r"</?sup>", "", t))]
+        assert not worded, f"{where}: labels not written as powers of ten: {worded}"
 
 
 def test_dragging_the_lr_slider_redraws_the_loss_in_the_exported_page(chromium):

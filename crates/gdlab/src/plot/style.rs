@@ -1,7 +1,7 @@
 //! What every figure shares: the diverging colours, log axes labelled at decades, heatmap panels.
 
 use ndarray::ArrayView2;
-use plotly::common::{ColorScale, ColorScaleElement, Title};
+use plotly::common::{ColorScale, ColorScaleElement, ExponentFormat, Title};
 use plotly::layout::{Axis, AxisType, GridPattern, Layout, LayoutGrid};
 use plotly::{HeatMap, Plot};
 
@@ -56,15 +56,19 @@ pub(super) fn diverging_heatmap(
         .hover_template(format!("{label}row %{{y}}, col %{{x}}<br>%{{z:.4f}}<extra></extra>"))
 }
 
-/// A log axis labelled at decades only: plotly's own choice labels the 2s and 5s between them
-/// on short ranges, which clutters the axis. Long ranges get every k-th decade.
+/// A log axis labelled at decades only, as powers of ten (10⁻⁶), with at most 8 labels.
+///
+/// plotly's own choice labels the 2s and 5s between decades on short ranges, which clutters the
+/// axis, and writes small numbers with SI prefixes ("10f", a loss of ten femto). Long ranges get
+/// every k-th decade: k = ⌈span/6⌉ leaves room for the few percent of padding that plotly's
+/// autorange adds and still draws no more than 8 labels.
 pub(super) fn log_axis(values: impl IntoIterator<Item = f64>) -> Axis {
     let (lo, hi) = values
         .into_iter()
         .filter(|v| v.is_finite() && *v > 0.0)
         .fold((f64::MAX, f64::MIN_POSITIVE), |(a, b), v| (a.min(v), b.max(v)));
     let span = if lo <= hi { hi.log10() - lo.log10() } else { 1.0 };
-    Axis::new().type_(AxisType::Log).dtick((span / 10.0).ceil().max(1.0))
+    Axis::new().type_(AxisType::Log).dtick((span / 6.0).ceil().max(1.0)).exponent_format(ExponentFormat::Power)
 }
 
 /// How the panels of [`diff_heatmaps`](crate::diff_heatmaps) (and the frames of [`diff_animation`](crate::diff_animation)) pick their colours.
