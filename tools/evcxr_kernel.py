@@ -29,6 +29,7 @@ import pathlib
 import signal
 import subprocess
 import sys
+import threading
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SLOTS = pathlib.Path(os.environ.get("GDLAB_EVCXR_SLOTS") or ROOT / "target" / "evcxr").expanduser()
@@ -78,11 +79,24 @@ def die_with_parent():
 
 
 STOPPED = []
+# What evcxr 0.22 prints at every start when it finds no evcxr.toml (command_context.rs,
+# load_config). gdlab needs none: its settings are in the set-up cell. A newcomer running
+# `cargo xtask run` read the line, once per notebook, as a fault, so it is dropped here.
+NO_CONFIG = b"No configuration file found, use the default configuration\n"
+
+
+def pass_on(stream, out):
+    """Copies the kernel's stdout to ours, line by line, without evcxr's NO_CONFIG line."""
+    for line in iter(stream.readline, b""):
+        if line != NO_CONFIG:
+            out.write(line)
+            out.flush()
 
 
 def run_kernel(command, env):
     """Runs evcxr_jupyter, passing a termination on to it; returns its exit code."""
-    kernel = subprocess.Popen(command, env=env, preexec_fn=die_with_parent, close_fds=False)
+    kernel = subprocess.Popen(command, env=env, preexec_fn=die_with_parent, close_fds=False, stdout=subprocess.PIPE)
+    threading.Thread(target=pass_on, args=(kernel.stdout, sys.stdout.buffer), daemon=True).start()
 
     def stop(signum, _frame):
         STOPPED.append(signum)
