@@ -4,8 +4,8 @@ import re
 import nbformat
 import pytest
 
-from nbtest import (EXECUTED, EXERCISE, NOT_YET, RIGHT, STUDENT, executed, exercises_of, half_unit, printed, solution_cells,
-                    solution_lines, solution_region, sources, text_of, tokens, visible_text)
+from nbtest import (EXECUTED, EXERCISE, NOT_YET, RIGHT, ROOT, STUDENT, executed, exercises_of, half_unit, printed,
+                    solution_cells, solution_lines, solution_region, sources, text_of, tokens, visible_text)
 
 
 @pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
@@ -139,3 +139,20 @@ def test_01_says_once_that_every_number_is_torchs_and_how_we_know():
     nb = nbformat.read(sources()[0], as_version=4)
     said = [c.source for c in nb.cells if c.cell_type == "markdown" and "values recorded from real torch" in c.source]
     assert len(said) == 1 and "Every number these notebooks print" in said[0]
+
+
+def test_every_predict_measure_pair_has_a_test_that_each_check_rejects_the_others_answer():
+    """A (measure) exercise is there to make the student run the experiment, so its check must
+    reject the (predict) answer pasted in, and the other way round. The Rust test `pair_N_a_N_b`
+    runs both checks with the other's value (tests/exercises*.rs); here every pair has one."""
+    rust = "\n".join(p.read_text() for p in (ROOT / "crates/gdlab/tests").glob("*.rs"))
+    pairs = []
+    for src in sources():
+        nb = nbformat.read(src, as_version=4)
+        headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and EXERCISE.match(c.source)]
+        pairs += [(EXERCISE.match(a).group(1), EXERCISE.match(b).group(1)) for a, b in zip(headings, headings[1:])
+                  if a.endswith(" (predict)") and b.endswith(" (measure)")]
+    assert len(pairs) >= len(sources()), pairs
+    for a, b in pairs:
+        name = f"pair_{a.replace('.', '_')}_{b.replace('.', '_')}"
+        assert re.search(rf"#\[test\]\s*fn {name}\(\)", rust), f"exercises {a} and {b}: no Rust test `{name}`"

@@ -56,3 +56,32 @@ def test_05_adams_first_steps_are_not_fast():
     said = prose("05_optimizers.ipynb", "**Why Adam is slow here.**")
     assert f"its loss is {adam}, against {sgd}" in said, (adam, sgd)
     assert float(adam) > float(sgd)
+
+
+# A notebook named in prose: "notebook 03", or its file's stem, `03_indicator_matrix`.
+NAMED = re.compile(r"\bnotebooks? (\d\d)\b|`(\d\d_[a-z_]+)`")
+
+
+def named_notebooks(text):
+    return [number or stem for number, stem in NAMED.findall(text)]
+
+
+def test_named_finds_numbers_and_stems():
+    assert named_notebooks("Where next: notebook 03 and `04_convergence`, as notebooks 05 does") == ["03", "04_convergence", "05"]
+
+
+def test_every_notebook_ends_by_pointing_to_the_next_one_by_its_present_name():
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    stems = {p.stem for p in paths}
+    for k, path in enumerate(paths):
+        last = nbformat.read(path, as_version=4).cells[-1]
+        assert last.cell_type == "markdown" and last.source.startswith("Where next:"), f"{path.name} ends with {last.source[:80]!r}"
+        named = named_notebooks(last.source)
+        for name in named:
+            assert name in stems or any(s.startswith(name + "_") for s in stems), f"{path.name} names {name}, which is not a notebook"
+        if k + 1 < len(paths):
+            following = paths[k + 1].stem
+            assert named and (named[0] == following or following.startswith(named[0] + "_")), (
+                f"{path.name}'s 'Where next' first names {named[:1]}, not the next notebook, {following}")
+        else:
+            assert all(n[:2] <= path.stem[:2] for n in named), f"the last notebook points past the course: {named}"
