@@ -34,7 +34,7 @@ def browser():
 LOG_AXES = """() => [...document.querySelectorAll('div.plotly-graph-div.js-plotly-plot')].flatMap(gd =>
     Object.keys(gd._fullLayout).filter(k => /^[xy]axis\\d*$/.test(k) && gd._fullLayout[k].type === 'log').map(k => ({
         figure: ((gd._fullLayout.title || {}).text || ''), axis: k,
-        labels: (gd._fullLayout[k]._vals || []).map(v => v.text).filter(t => t !== '')})))"""
+        labels: (gd._fullLayout[k]._vals || []).map(v => String(v.text)).filter(t => t !== '')})))"""
 
 
 def plots_in_exported_page(b, html, screenshot=None):
