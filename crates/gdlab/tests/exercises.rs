@@ -4,7 +4,7 @@
 //! hand from the formula, or with the loop written out.
 mod common;
 
-use common::{SEED, first_below, lesson, losses, not_yet, right};
+use common::{SEED, first_below, lesson, lesson64, losses, not_yet, right};
 use gdlab::prelude::*;
 
 /// Overflow checks are on in the kernels' dev profile: a check that added to the seed would
@@ -129,65 +129,103 @@ fn ex_02_2_the_ridge_minimiser_at_twice_the_weight() {
     not_yet(&check::ex_02_2(&f64::NAN, 0.5), "2.2");
 }
 
-/// The quartic loss mean(R⁴), R = X·M − I, its largest third derivative along one entry,
-/// (24/N)·|R_ij|·m_j³ for a diagonal M, and its exact gradient (4/N)·R³·M, by hand.
-fn quartic_by_hand(seed: u64) -> (f64, f64, Array2<f64>) {
+/// The quartic loss mean(R⁴) by hand for the diagonal M, R = X·M − I entry by entry: per
+/// entry, R_ij and m_j, and its exact gradient (4/N)·R_ij³·m_j.
+fn quartic_by_hand(seed: u64) -> (Vec<(f64, f64)>, Array2<f64>) {
     let m = [1.0f64, 2.0, 3.0, 4.0];
     let x: Array2<f32> = TorchRng::manual_seed(seed).rand((4, 4));
     let r = Array2::from_shape_fn((4, 4), |(i, j)| f64::from(x[[i, j]]) * m[j] - f64::from(u8::from(i == j)));
-    let loss = r.iter().map(|v| v.powi(4)).sum::<f64>() / 16.0;
-    let third = r.indexed_iter().map(|((_, j), v)| 1.5 * v.abs() * m[j].powi(3)).fold(0.0, f64::max);
+    let entries = r.indexed_iter().map(|((_, j), &r)| (r, m[j])).collect();
     let exact = Array2::from_shape_fn((4, 4), |(i, j)| 0.25 * r[[i, j]].powi(3) * m[j]);
-    (loss, third, exact)
+    (entries, exact)
 }
 
-#[test]
-fn ex_02_3_predict_the_bottom_of_the_float32_v() {
-    let (loss, third, _) = quartic_by_hand(SEED);
-    let eps32 = f64::from(f32::EPSILON);
-    right(&check::ex_02_3(&(3.0 * eps32 * loss / third).cbrt(), SEED), "2.3");
-    // The notebook prints the float64 bottom of this curve and the float32 bottom of forward differences.
-    not_yet(&check::ex_02_3(&(3.0 * f64::EPSILON * loss / third).cbrt(), SEED), "2.3");
-    let (m, y) = lesson();
-    let quadratic = f64::from(mse(&y, &TorchRng::manual_seed(SEED).rand::<f32, _>((4, 4)).dot(&m)));
-    not_yet(&check::ex_02_3(&(2.0 * eps32 * quadratic / 2.0).sqrt(), SEED), "2.3");
-    not_yet(&check::ex_02_3(&f64::NAN, SEED), "2.3");
+/// The largest over the entries of `error(R_ij, m_j)`.
+fn largest_by_hand(seed: u64, error: impl Fn(f64, f64) -> f64) -> f64 {
+    quartic_by_hand(seed).0.into_iter().map(|(r, m)| error(r, m)).fold(0.0, f64::max)
 }
 
-/// Central differences of the float32 quartic loss, written out: the largest error at `h`.
-fn quartic32_error(seed: u64, h: f64) -> f64 {
-    let (m, eye) = (lesson().0, Array2::<f32>::eye(4));
-    let f = |x: &Array2<f32>| (x.dot(&m) - &eye).mapv(|r| r.powi(4)).mean().unwrap();
-    let x: Array2<f32> = TorchRng::manual_seed(seed).rand((4, 4));
-    let (_, _, exact) = quartic_by_hand(seed);
+/// The error model's error of forward differences at `h`: h/2·f'', f'' = (12/N)·R_ij²·m_j².
+fn predicted_forward_error(seed: u64, h: f64) -> f64 {
+    largest_by_hand(seed, |r, m| h / 2.0 * 0.75 * r * r * m * m)
+}
+
+/// Forward differences of the quartic loss at `h`, written out in float64: the largest error.
+fn measured_forward_error(seed: u64, h: f64) -> f64 {
+    let m = lesson64();
+    let f = |x: &Array2<f64>| (x.dot(&m) - Array2::<f64>::eye(4)).mapv(|r| r * r * r * r).sum() / 16.0;
+    let x = TorchRng::manual_seed(seed).rand::<f32, _>((4, 4)).mapv(f64::from);
+    let (_, exact) = quartic_by_hand(seed);
     let mut largest = 0.0f64;
     for ((i, j), want) in exact.indexed_iter() {
-        let (mut up, mut down) = (x.clone(), x.clone());
-        up[[i, j]] += h as f32;
-        down[[i, j]] -= h as f32;
-        let estimate = f64::from((f(&up) - f(&down)) / (2.0 * h as f32));
-        largest = largest.max((estimate - want).abs());
+        let mut up = x.clone();
+        up[[i, j]] += h;
+        largest = largest.max(((f(&up) - f(&x)) / h - want).abs());
     }
     largest
 }
 
-/// The h of the smallest error over `n` steps from 1e-6 to 1e-1.
-fn measured_bottom(seed: u64, n: usize) -> f64 {
-    let hs = (0..n).map(|k| 10f64.powf(-6.0 + 5.0 * k as f64 / (n - 1) as f64));
-    hs.map(|h| (quartic32_error(seed, h), h)).min_by(|a, b| a.0.total_cmp(&b.0)).unwrap().1
+/// The same in float32, as the float32 sweep computes the loss.
+fn measured_forward_error_f32(seed: u64, h: f64) -> f64 {
+    let (m, eye) = (lesson().0, Array2::<f32>::eye(4));
+    let f = |x: &Array2<f32>| (x.dot(&m) - &eye).mapv(|r| r.powi(4)).mean().unwrap();
+    let x: Array2<f32> = TorchRng::manual_seed(seed).rand((4, 4));
+    let (_, exact) = quartic_by_hand(seed);
+    let mut largest = 0.0f64;
+    for ((i, j), want) in exact.indexed_iter() {
+        let mut up = x.clone();
+        up[[i, j]] += h as f32;
+        largest = largest.max((f64::from((f(&up) - f(&x)) / h as f32) - want).abs());
+    }
+    largest
+}
+
+/// One entry's term of the mean moves, (1/N)·((R + m·h)⁴ − R⁴)/h, so the forward error is the
+/// whole of Taylor's series, which ends at h³: (1/N)·(6R²m²·h + 4Rm³·h² + m⁴·h³).
+fn forward_error_by_series(seed: u64, h: f64) -> f64 {
+    largest_by_hand(seed, |r, m| {
+        ((6.0 * r * r * m * m * h + 4.0 * r * m.powi(3) * h * h + m.powi(4) * h.powi(3)) / 16.0).abs()
+    })
 }
 
 #[test]
-fn ex_02_4_measure_the_bottom_of_the_float32_v() {
+fn ex_02_3_predict_the_forward_error_of_the_quartic() {
     for seed in [SEED, 7] {
-        // Two grids other than the check's find points of the same bottom.
-        right(&check::ex_02_4(&measured_bottom(seed, 21), seed), "2.4");
-        right(&check::ex_02_4(&measured_bottom(seed, 64), seed), "2.4");
-        let (loss, third, _) = quartic_by_hand(seed);
-        not_yet(&check::ex_02_4(&(3.0 * f64::EPSILON * loss / third).cbrt(), seed), "2.4"); // float64's bottom
+        right(&check::ex_02_3(&predicted_forward_error(seed, 0.1), seed), "2.3");
+        // The model's central error of the quartic, h²/6·f''' = (1/N)·4|R|m³·h², which is exact for it.
+        not_yet(&check::ex_02_3(&largest_by_hand(seed, |r, m| 0.25 * r.abs() * m.powi(3) * 0.01), seed), "2.3");
+        not_yet(&check::ex_02_3(&(0.1 / 2.0 * 2.0), seed), "2.3"); // the quadratic's largest f'', 2
+        not_yet(&check::ex_02_3(&(2.0 * predicted_forward_error(seed, 0.1)), seed), "2.3"); // h·f'', no 1/2
+        not_yet(&check::ex_02_3(&f64::NAN, seed), "2.3");
+    }
+}
+
+#[test]
+fn ex_02_4_measure_the_forward_error_of_the_quartic() {
+    for seed in [SEED, 7] {
+        right(&check::ex_02_4(&measured_forward_error(seed, 0.1), seed), "2.4");
+        right(&check::ex_02_4(&forward_error_by_series(seed, 0.1), seed), "2.4"); // the whole series, by hand
+        right(&check::ex_02_4(&measured_forward_error_f32(seed, 0.1), seed), "2.4"); // float32 is close enough
+        // The quadratic's forward error at h = 0.1, h/2·f'' = 0.1 exactly, and the central one of the quartic.
         not_yet(&check::ex_02_4(&0.1, seed), "2.4");
-        not_yet(&check::ex_02_4(&-1e-3, seed), "2.4");
+        not_yet(&check::ex_02_4(&largest_by_hand(seed, |r, m| 0.25 * r.abs() * m.powi(3) * 0.01), seed), "2.4");
+        not_yet(&check::ex_02_4(&measured_forward_error(seed, 0.01), seed), "2.4"); // another h
+        not_yet(&check::ex_02_4(&-measured_forward_error(seed, 0.1), seed), "2.4");
         not_yet(&check::ex_02_4(&f64::NAN, seed), "2.4");
+    }
+}
+
+/// 2.3 predicts by the error model's first term, 2.4 measures: the series' later terms,
+/// h²/6·f''' + h³/24·f'''', put more than 5 % between them at h = 0.1, far beyond either check's 1e-4.
+#[test]
+fn pair_2_3_2_4() {
+    for seed in [SEED, 7] {
+        let (predicted, measured) = (predicted_forward_error(seed, 0.1), measured_forward_error(seed, 0.1));
+        assert!(measured > 1.05 * predicted, "seed {seed}: measured {measured}, predicted {predicted}");
+        right(&check::ex_02_3(&predicted, seed), "2.3");
+        right(&check::ex_02_4(&measured, seed), "2.4");
+        not_yet(&check::ex_02_4(&predicted, seed), "2.4");
+        not_yet(&check::ex_02_3(&measured, seed), "2.3");
     }
 }
 
