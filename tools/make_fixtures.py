@@ -3,7 +3,8 @@
 
 Run with a Python that has torch (CPU is enough):
 
-    python tools/make_fixtures.py            # writes crates/gdlab/tests/fixtures/torch.json
+    python tools/make_fixtures.py              # writes crates/gdlab/tests/fixtures/torch.json
+    python tools/make_fixtures.py notebook05   # only that section; the others stay as they are
 
 The JSON is committed, so `cargo test` needs no torch. Floats are written with
 Python's shortest round-trip repr, so each f32/f64 value is recovered exactly.
@@ -348,15 +349,135 @@ def minibatch_runs():
     ]
 
 
-def main():
-    data = {
-        "torch_version": torch.__version__,
-        "rand": rand_cases(),
-        "sequence": sequence_case(),
-        "indicator": indicator_cases(),
-        "grad": grad_cases(),
-        "original_loop": original_loop(),
-        "runs": [
+def notebook01_start64(seed=314, n=4):
+    """Notebook 01's start, torch.rand in float32, converted to float64: where 05's float64 runs begin."""
+    torch.manual_seed(seed)
+    return torch.rand(size=[n, n]).double()
+
+
+def hb_factor(h, lr, beta):
+    """The heavy ball's rate along curvature h: the larger |root| of s^2 - (1 + beta - lr*h)*s + beta."""
+    t = 1.0 + beta - lr * h
+    d = t * t - 4.0 * beta
+    return math.sqrt(beta) if d < 0 else (abs(t) + math.sqrt(d)) / 2.0
+
+
+def measured_rate(losses):
+    """The error's shrinking per step over the second half of the losses above 1e-24 (gdlab's measured_rate)."""
+    usable = 0
+    for loss in losses:
+        if not (loss > 1e-24 and math.isfinite(loss)):
+            break
+        usable += 1
+    start, end = usable // 2, usable - 1
+    return (losses[end] / losses[start]) ** (0.5 / (end - start)) if end > start else float("nan")
+
+
+def run64(m, start, make_optimizer, lr, steps, tolerance=None, patience=10):
+    """torch.optim's loop in float64 from `start`: the losses, and the step that reached `tolerance`
+    (None if none did); it stops once the loss is not finite or has grown `patience` steps in a row
+    past the first, as gdlab calls a run diverged."""
+    n = m.shape[0]
+    eye = torch.eye(n, dtype=torch.float64)
+    X = torch.nn.Parameter(start.clone())
+    optimizer = make_optimizer([X], lr)
+    losses, growing = [], 0
+    for t in range(steps):
+        optimizer.zero_grad()
+        loss = mse(eye, X @ m)
+        loss.backward()
+        value = loss.item()
+        growing = growing + 1 if losses and value > losses[-1] else 0
+        losses.append(value)
+        if not math.isfinite(value) or (growing >= patience and value > losses[0]):
+            return losses, None, True
+        optimizer.step()
+        if tolerance is not None and value <= tolerance:
+            return losses, t, False
+    return losses, None, False
+
+
+def with_condition_number(n, condition, seed):
+    """gdlab's with_condition_number: Q·diag(1 … 1/condition)·Qᵀ, Q from the QR of torch.rand(n, n) − 0.5
+    in float64 (Q's column signs cancel in the product)."""
+    torch.manual_seed(seed)
+    q, _ = torch.linalg.qr(torch.rand(size=[n, n], dtype=torch.float64) - 0.5)
+    sigma = torch.tensor([condition ** (-k / (n - 1)) for k in range(n)], dtype=torch.float64)
+    return q @ torch.diag(sigma) @ q.T
+
+
+def notebook05():
+    """Notebook 05's float64 studies, each from notebook 01's start converted to float64: the theory's
+    runs at the tuned rates (the lesson's M and a κ = 100 one), the race to 1e-6, the first steps of Adam
+    and plain descent, the momentum map's marked points, and exercise 5.3's heavy ball on diag(1, 2, 3)."""
+    start = notebook01_start64()
+    diag = torch.diag(torch.tensor([1., 2., 3., 4.], dtype=torch.float64))
+    sgd = lambda p, lr: torch.optim.SGD(p, lr=lr)
+    heavy = lambda beta: (lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=beta))
+
+    def tuned(name, m, steps):
+        s = torch.linalg.svdvals(m)
+        low, high = float(s.min()), float(s.max())
+        n2 = m.numel()
+        gd_lr = n2 / (low ** 2 + high ** 2)
+        hb_lr, hb_rate = 2 * n2 / (high + low) ** 2, (high - low) / (high + low)
+        return [{"name": name, "optimizer": "sgd", "m": [[float(v) for v in r] for r in m.tolist()], "lr": gd_lr,
+                 "beta": 0.0, "steps": steps, "losses": run64(m, start, sgd, gd_lr, steps)[0]},
+                {"name": name, "optimizer": "heavy_ball", "m": [[float(v) for v in r] for r in m.tolist()], "lr": hb_lr,
+                 "beta": hb_rate ** 2, "steps": steps, "losses": run64(m, start, heavy(hb_rate ** 2), hb_lr, steps)[0]}]
+
+    lesson = float(np.log(10 ** 0.2))
+    nesterov_beta = 0.6  # (√κ − 1)/(√κ + 1) for κ = 16
+    contenders = [
+        ("full batch, the lesson's lr", "sgd", lesson, sgd),
+        ("full batch, best lr", "sgd", 16 / 17, sgd),
+        ("momentum, best (lr, β)", "heavy_ball", 1.28, heavy(0.6 ** 2)),
+        ("Nesterov, lr = 1/L, β = (√κ−1)/(√κ+1)", "nesterov", 0.5,
+         lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=nesterov_beta, nesterov=True)),
+        ("Adam, lr = 0.1", "adam", 0.1, lambda p, lr: torch.optim.Adam(p, lr=lr)),
+        ("RMSprop, lr = 0.01", "rmsprop", 0.01, lambda p, lr: torch.optim.RMSprop(p, lr=lr)),
+        ("Adagrad, lr = 0.1", "adagrad", 0.1, lambda p, lr: torch.optim.Adagrad(p, lr=lr)),
+    ]
+    race = [{"name": name, "optimizer": kind, "lr": lr, "steps": run64(diag, start, make, lr, 5000, 1e-6)[1]}
+            for name, kind, lr, make in contenders]
+
+    h = [2 * lam / 16 for lam in (1.0, 4.0, 9.0, 16.0)]
+    points = []
+    for lr, beta in [(0.3, 0.0), (0.5, 0.5), (1.0, 0.8), (1.6, 0.7), (0.2, 0.9), (1.9, 0.8)]:
+        predicted = max(hb_factor(x, lr, beta) for x in h)
+        steps = min(max(math.ceil(-27.6 / math.log(predicted)), 20), 20000) if predicted < 1 else 200
+        losses, _, diverged = run64(diag, start, heavy(beta), lr, steps)
+        points.append({"lr": lr, "beta": beta, "predicted": predicted, "steps": steps,
+                       "measured": None if diverged else measured_rate(losses)})
+
+    diag3 = torch.diag(torch.tensor([1., 2., 3.], dtype=torch.float64))
+    polyak3 = []
+    for seed in (314, 7):
+        losses = run64(diag3, notebook01_start64(seed, 3), heavy(0.25), 1.125, 200)[0]
+        polyak3.append({"seed": seed, "lr": 1.125, "beta": 0.25, "steps": 200, "measured": measured_rate(losses)})
+
+    return {
+        "seed": 314,
+        "start": values(start),
+        "tuning": tuned("diag(1, 2, 3, 4)", diag, 100) + tuned("kappa 100", with_condition_number(4, 10.0, 314), 600),
+        "race": race,
+        "first_steps": {"adam": run64(diag, start, lambda p, lr: torch.optim.Adam(p, lr=lr), 0.1, 16)[0],
+                        "sgd": run64(diag, start, sgd, lesson, 16)[0], "lesson_lr": lesson},
+        "momentum_points": points,
+        "polyak_diag123": polyak3,
+    }
+
+
+def sections():
+    """Each section of the JSON, by name, as a function that computes it."""
+    return {
+        "torch_version": lambda: torch.__version__,
+        "rand": rand_cases,
+        "sequence": sequence_case,
+        "indicator": indicator_cases,
+        "grad": grad_cases,
+        "original_loop": original_loop,
+        "runs": lambda: [
             # The lesson's loop in float64 (`gdlab descend --f64`).
             descent_run([[1., 0, 0, 0], [0, 2., 0, 0], [0, 0, 3., 0], [0, 0, 0, 4.]], 314,
                         float(np.log(10 ** 0.2)), 100, 20, torch.float64),
@@ -366,22 +487,39 @@ def main():
         ],
         # torch.optim.SGD (plain, momentum=0.9, nesterov), Adam(lr=0.1), RMSprop(lr=0.01) and Adagrad(lr=0.1)
         # on the lesson's M and a dense one.
-        "optim": optim_runs(),
+        "optim": optim_runs,
         # No inverse: the original's 17×3 indicator and friends (notebook 02, `gdlab pinv`).
-        "pinv": pinv_cases(),
-        "sides": side_runs(),
+        "pinv": pinv_cases,
+        "sides": side_runs,
         # Where backward() comes from: the tape's X.grad, and the loop that never zeroes it.
-        "autograd": autograd_cases(),
-        "no_zero_loop": no_zero_loop(),
+        "autograd": autograd_cases,
+        "no_zero_loop": no_zero_loop,
         # Stochastic descent: torch.randperm, the lr schedulers, and minibatch least squares.
-        "randperm": randperm_cases(),
-        "schedules": schedule_cases(),
-        "minibatch": minibatch_runs(),
+        "randperm": randperm_cases,
+        "schedules": schedule_cases,
+        "minibatch": minibatch_runs,
+        # Notebook 05's float64 studies, from notebook 01's start converted (not torch's float64 draw).
+        "notebook05": notebook05,
     }
+
+
+def main(names):
+    """All sections, or only the named ones, written into the existing JSON: a dense product's last
+    bit depends on the machine's BLAS, so regenerating everything elsewhere moves values nobody changed."""
+    makers = sections()
+    unknown = [n for n in names if n not in makers]
+    if unknown:
+        sys.exit(f"unknown section(s) {unknown}: expected some of {list(makers)}")
+    if names:
+        data = json.loads(OUT.read_text())
+        data.update({name: makers[name]() for name in names})
+        data = {name: data[name] for name in makers if name in data}
+    else:
+        data = {name: make() for name, make in makers.items()}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {OUT} with torch {torch.__version__}", file=sys.stderr)
+    print(f"wrote {', '.join(names) or 'every section of'} {OUT} with torch {torch.__version__}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

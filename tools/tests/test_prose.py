@@ -39,25 +39,6 @@ def test_04_quotes_the_predicted_column_for_hilbert_3_and_4():
         assert f"Hilbert {n} would need about {millions} million" in said or f"Hilbert {n} about {millions} million" in said, (n, millions, said)
 
 
-def test_05_the_least_stable_beta_and_the_diverging_slider_values():
-    nb = "05_optimizers.ipynb"
-    text = output_of(nb, "let least_beta")
-    least, unstable = re.search(r"stable for β > ([\d.]+): (\d+) of the", text).groups()
-    said = prose(nb, "## Drag the momentum")
-    words = {"5": "five", "6": "six", "7": "seven"}
-    assert f"= {least}" in said and f"the first {words[unstable]} values" in said, (least, unstable)
-    assert "1.28" in said and "lr = 1.2800" in output_of(nb, "let hb = heavy_ball_tuning(")
-    assert f"β must exceed {least}" in prose(nb, "Note the heavy ball's learning rate")
-
-
-def test_05_adams_first_steps_are_not_fast():
-    text = output_of("05_optimizers.ipynb", "let adam_start")
-    adam, sgd = re.search(r"Adam \(lr 0.1\) ([\d.]+), plain descent \(lr [\d.]+\) ([\d.]+)", text).groups()
-    said = prose("05_optimizers.ipynb", "**Why Adam is slow here.**")
-    assert f"its loss is {adam}, against {sgd}" in said, (adam, sgd)
-    assert float(adam) > float(sgd)
-
-
 # A notebook named in prose: "notebook 03", or its file's stem, `03_indicator_matrix`.
 NAMED = re.compile(r"\bnotebooks? (\d\d)\b|`(\d\d_[a-z_]+)`")
 

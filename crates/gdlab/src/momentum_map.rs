@@ -109,14 +109,30 @@ impl RatePoint {
     }
 }
 
-/// Runs the heavy ball on `m` at each `(lr, β)` of `points` from seed `seed`'s random start,
-/// long enough for the loss to fall by about 10⁻²⁴ at the predicted rate (at most 20 000
-/// steps), and measures its rate.
+/// Runs the heavy ball on `m` at each `(lr, β)` of `points` from the X `start`, long enough for
+/// the loss to fall by about 10⁻²⁴ at the predicted rate (at most 20 000 steps), and measures
+/// its rate.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
+/// // Notebook 01's start, the float32 draw, in float64.
+/// let start = TorchRng::manual_seed(314).rand::<f32, _>((4, 4)).mapv(f64::from);
+/// let found = measured_momentum_rates(&m, &start, &[(0.5, 0.5), (1.9, 0.8)])?;
+/// assert!(found[0].relative_error().unwrap() < 0.05);
+/// assert_eq!(found[1].measured, None); // past the boundary lr·h_max = 2(1 + β): it diverges
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
 ///
 /// # Errors
-/// What [`momentum_map`] and [`InverseDescent::trace`] refuse.
-pub fn measured_momentum_rates<T: Real>(m: &Array2<T>, seed: u64, points: &[(f64, f64)]) -> Result<Vec<RatePoint>> {
-    let descent = InverseDescent::new(m).seed(seed);
+/// What [`momentum_map`] and [`InverseDescent::trace`] refuse, e.g. a start that is not n×m
+/// for an m×n `m`.
+pub fn measured_momentum_rates<T: Real>(
+    m: &ArrayRef2<T>,
+    start: &ArrayRef2<T>,
+    points: &[(f64, f64)],
+) -> Result<Vec<RatePoint>> {
+    let descent = InverseDescent::new(m).start(start);
     let h = curvatures(m)?;
     let mut found = Vec::with_capacity(points.len());
     for &(lr, beta) in points {

@@ -203,3 +203,121 @@ fn the_readmes_quote_the_square_root_tolerance() {
         );
     }
 }
+
+fn matrix64(rows: &Value) -> Array2<f64> {
+    let rows: Vec<Vec<f64>> = rows.as_array().unwrap().iter().map(f64s).collect();
+    Array2::from_shape_fn((rows.len(), rows.len()), |(i, j)| rows[i][j])
+}
+
+/// Notebook 05's float64 studies, each from notebook 01's start: `torch.manual_seed(314);
+/// torch.rand(size=[4, 4]).double()`, not torch's float64 draw. Fixtures "notebook05".
+#[test]
+fn notebook_05s_float64_studies_are_torchs_from_notebook_01s_start() {
+    let fx = fixtures();
+    let nb = &fx["notebook05"];
+    let start = TorchRng::manual_seed(314).rand::<f32, _>((4, 4)).mapv(f64::from);
+    assert_eq!(start.iter().copied().collect::<Vec<_>>(), f64s(&nb["start"]));
+    let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
+
+    // The theory's runs at the tuned rates, as torch.optim.SGD with and without momentum.
+    for case in nb["tuning"].as_array().unwrap() {
+        let what = format!("{} {}", case["name"], case["optimizer"]);
+        let (lr, beta) = (case["lr"].as_f64().unwrap(), case["beta"].as_f64().unwrap());
+        let optimizer: AnyOptimizer = if beta == 0.0 { Sgd.into() } else { Momentum::heavy_ball(beta).into() };
+        let on = matrix64(&case["m"]);
+        let steps = case["steps"].as_u64().unwrap() as usize;
+        let run = InverseDescent::new(&on).start(&start).lr(lr).steps(steps).optimizer(optimizer).run().unwrap();
+        let want = f64s(&case["losses"]);
+        if on.len() == 16 && on == m {
+            assert_eq!(run.losses, want, "{what}: bit for bit on the diagonal M");
+        } else {
+            // A dense M: products in another order, equal to rounding while the loss is far above
+            // its float64 floor; the rate measured from them agrees.
+            for (t, (got, want)) in run.losses.iter().zip_eq(&want).enumerate().filter(|(_, (_, w))| **w > 1e-20) {
+                assert!((got / want - 1.0).abs() < 1e-6, "{what}: loss at step {t}: {got} vs {want}");
+            }
+            assert!((measured_rate(&run.losses) / measured_rate(&want) - 1.0).abs() < 1e-6, "{what}");
+        }
+    }
+
+    // The race, with the notebook's contenders: the lesson's own update, not torch's SGD, for full batch.
+    let nesterov_beta = (16f64.sqrt() - 1.0) / (16f64.sqrt() + 1.0);
+    let contenders = [
+        ("full batch, the lesson's lr", AnyOptimizer::Lesson, lesson_lr()),
+        ("full batch, best lr", AnyOptimizer::Lesson, 16.0 / 17.0),
+        ("momentum, best (lr, β)", Momentum::heavy_ball(0.6 * 0.6).into(), 1.28),
+        ("Nesterov, lr = 1/L, β = (√κ−1)/(√κ+1)", Momentum::nesterov(nesterov_beta).into(), 0.5),
+        ("Adam, lr = 0.1", Adam::default().into(), 0.1),
+        ("RMSprop, lr = 0.01", RmsProp::default().into(), 0.01),
+        ("Adagrad, lr = 0.1", Adagrad::default().into(), 0.1),
+    ];
+    let race = optimizer_race(&InverseDescent::new(&m).start(&start).steps(5000), &contenders, 1e-6).unwrap();
+    for (got, want) in race.iter().zip_eq(nb["race"].as_array().unwrap()) {
+        assert_eq!(got.name, want["name"].as_str().unwrap());
+        assert_eq!(got.steps.map(|s| s as u64), want["steps"].as_u64(), "{}", got.name);
+    }
+
+    // Adam's first steps against plain descent at the lesson's rate.
+    let first = &nb["first_steps"];
+    let adam = InverseDescent::new(&m).start(&start).lr(0.1).steps(16).optimizer(Adam::default()).run().unwrap();
+    let sgd = InverseDescent::new(&m).start(&start).lr(lesson_lr()).steps(16).run().unwrap();
+    for (got, want) in adam.losses.iter().zip_eq(&f64s(&first["adam"])) {
+        assert!((got.sqrt() - want.sqrt()).abs() <= NEAR, "Adam: {got} vs {want}"); // MKL's square root
+    }
+    for (got, want) in sgd.losses.iter().zip_eq(&f64s(&first["sgd"])) {
+        assert!((got / want - 1.0).abs() < 1e-12, "plain descent: {got} vs {want}"); // X − lr·g against add_(g, alpha=−lr)
+    }
+
+    // The momentum map's marked points.
+    let points: Vec<(f64, f64)> = nb["momentum_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["lr"].as_f64().unwrap(), p["beta"].as_f64().unwrap()))
+        .collect();
+    let found = measured_momentum_rates(&m, &start, &points).unwrap();
+    for (got, want) in found.iter().zip_eq(nb["momentum_points"].as_array().unwrap()) {
+        assert!((got.predicted - want["predicted"].as_f64().unwrap()).abs() < 1e-12);
+        match (got.measured, want["measured"].as_f64()) {
+            (Some(g), Some(w)) => assert!((g / w - 1.0).abs() < 1e-9, "lr {}, β {}: {g} vs {w}", got.lr, got.beta),
+            (None, None) => {}
+            other => panic!("lr {}, β {}: {other:?}", got.lr, got.beta),
+        }
+    }
+
+    // Exercise 5.3's run in torch: its check takes torch's number, and 5.2's refuses it.
+    for case in nb["polyak_diag123"].as_array().unwrap() {
+        let (seed, measured) = (case["seed"].as_u64().unwrap(), case["measured"].as_f64().unwrap());
+        assert!(check::ex_05_3(&measured, seed).is_right(), "seed {seed}: torch's {measured}");
+        assert!(!check::ex_05_2(&measured).is_right(), "seed {seed}: torch's {measured}");
+    }
+}
+
+/// 05's κ = 100 figure: the y axis spans what the runs measured, and each predicted line stops
+/// where it leaves that range (it would run on to 1e-106).
+#[test]
+fn the_tuning_figure_ranges_its_axis_on_the_measured_losses() {
+    let hard = with_condition_number(4, 10.0, 314).unwrap();
+    let start = TorchRng::manual_seed(314).rand::<f32, _>((4, 4)).mapv(f64::from);
+    let (gd, hb) = (gd_tuning(&hard).unwrap(), heavy_ball_tuning(&hard).unwrap());
+    let base = InverseDescent::new(&hard).start(&start).steps(600);
+    let gd_run = base.clone().lr(gd.lr).run().unwrap();
+    let hb_run = base.lr(hb.lr).optimizer(Momentum::heavy_ball(hb.beta)).run().unwrap();
+    let json: Value =
+        serde_json::from_str(&tuning_figure(&[("gd", &gd_run, gd), ("hb", &hb_run, hb)], "κ").to_json()).unwrap();
+    let range = f64s(&json["layout"]["yaxis"]["range"]);
+    let measured = gd_run.losses.iter().chain(&hb_run.losses).copied().filter(|l| *l > 0.0);
+    let (lo, hi) = measured.fold((f64::MAX, 0.0f64), |(a, b), l| (a.min(l), b.max(l)));
+    assert!(range[0] < lo.log10() && lo.log10() - range[0] < 0.5, "{range:?} against {lo:e}");
+    assert!(range[1] > hi.log10() && range[1] - hi.log10() < 0.5, "{range:?} against {hi:e}");
+    assert!(range[1] - range[0] < 40.0, "about 32 decades measured, not the prediction's 106: {range:?}");
+    for trace in json["data"].as_array().unwrap() {
+        let ys = f64s(&trace["y"]);
+        assert!(ys.iter().all(|y| *y >= lo && *y <= hi * 1.000001), "{} leaves the axis", trace["name"]);
+    }
+    // The dashed heavy-ball prediction is cut short, the measured lines are whole.
+    let lengths: Vec<usize> =
+        json["data"].as_array().unwrap().iter().map(|t| t["y"].as_array().unwrap().len()).collect();
+    assert_eq!((lengths[0], lengths[2]), (600, 600));
+    assert!(lengths[3] < 600, "{lengths:?}");
+}

@@ -130,33 +130,48 @@ pub fn beta_slider<T: Real>(descent: &InverseDescent<T>, betas: &[f64], at_step:
 
 /// Measured losses (solid) against the theory's `loss₀·rate^(2k)` (dashed) on a log scale, one
 /// colour per run: e.g. plain descent and heavy-ball momentum at their [`Tuning`]s.
+///
+/// The y axis spans what was measured: a prediction goes on falling where round-off stops the
+/// run (to 1e-106 and below in 600 steps), and an axis ranged on it squeezes the runs into its
+/// top. Each dashed line ends where it leaves that range.
 pub fn tuning_figure<T: Real>(runs: &[(&str, &History<T>, Tuning)], title: &str) -> Figure {
     const COLOURS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+    let measured: Vec<f64> = runs
+        .iter()
+        .flat_map(|(_, h, _)| h.losses.iter().map(|l| l.as_f64()))
+        .filter(|l| l.is_finite() && *l > 0.0)
+        .collect();
+    let (lo, hi) = measured.iter().fold((f64::MAX, f64::MIN_POSITIVE), |(a, b), &l| (a.min(l), b.max(l)));
     let mut plot = Plot::new();
     for (i, (name, history, tuning)) in runs.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         let losses: Vec<f64> = history.losses.iter().map(|l| l.as_f64()).collect();
         let steps: Vec<f64> = (0..losses.len()).map(|k| k as f64).collect();
-        let predicted: Vec<f64> = steps.iter().map(|&k| losses[0] * tuning.rate.powf(2.0 * k)).collect();
+        let (shown, predicted): (Vec<f64>, Vec<f64>) =
+            steps.iter().map(|&k| (k, losses[0] * tuning.rate.powf(2.0 * k))).take_while(|&(_, p)| p >= lo).unzip();
         plot.add_trace(
-            Scatter::new(steps.clone(), losses)
+            Scatter::new(steps, losses)
                 .mode(Mode::Lines)
                 .name(format!("{name}: measured"))
                 .line(Line::new().color(colour)),
         );
         plot.add_trace(
-            Scatter::new(steps, predicted)
+            Scatter::new(shown, predicted)
                 .mode(Mode::Lines)
                 .name(format!("{name}: predicted, rate {:.4}", tuning.rate))
                 .line(Line::new().color(colour).dash(DashType::Dash)),
         );
     }
-    let all = runs.iter().flat_map(|(_, h, _)| h.losses.iter().map(|l| l.as_f64()));
+    let mut y_axis = log_axis(measured.iter().copied()).title(Title::with_text("loss"));
+    if lo <= hi {
+        // A quarter of a decade of room above and below, as plotly's own autorange leaves.
+        y_axis = y_axis.range(vec![lo.log10() - 0.25, hi.log10() + 0.25]);
+    }
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(title))
             .x_axis(Axis::new().title(Title::with_text("step")))
-            .y_axis(log_axis(all).title(Title::with_text("loss")).exponent_format(ExponentFormat::Power))
+            .y_axis(y_axis.exponent_format(ExponentFormat::Power))
             .height(440),
     );
     Figure::new(plot, 460)
