@@ -105,7 +105,7 @@ pub use least_squares::{Side, distance, fixed_part, gram_eigenvalues, loss_floor
 pub use linalg::{condition_number, inverse, matrix_rank, pinv, stability_bound};
 pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
 pub use momentum_map::{MomentumMap, RatePoint, heavy_ball_factor, measured_momentum_rates, momentum_map};
-pub use noise_floor::{FloorPoint, excess_floor};
+pub use noise_floor::{FloorBand, FloorPoint, excess_floor, floor_band};
 pub use optim::{Adagrad, Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, RmsProp, Sgd};
 pub use plot::{
     Axes, ColorRange, ErrorCurve, Figure, MAX_PANELS, Report, bar_chart, batch_slider, beta_slider,
@@ -126,19 +126,19 @@ pub mod prelude {
     pub use crate::check;
     #[doc(no_inline)]
     pub use crate::{
-        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, Documents, ErrorCurve, EvcxrShow, Figure,
+        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, Documents, ErrorCurve, EvcxrShow, Figure, FloorBand,
         FloorPoint, GdlabError, History, InverseDescent, LearningRate, MinibatchRun, Momentum, MomentumMap, Optimizer,
         RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot, Stop, TorchRng, Tuning, bar_chart,
         batch_slider, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame,
         conditioning_study, cooccurrence, count_heatmap, curvature_condition, density, diff_animation, diff_heatmap,
         diff_heatmaps, distance, document_frequency, epochs_figure, error_sweep_figure, excess_floor, fixed_part,
-        floor_figure, frame_line, frame_lines, gd_tuning, gradient_step, gram_eigenvalues, heavy_ball_factor,
-        heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_floor,
-        losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank, measured_momentum_rates,
-        measured_rate, momentum_map, momentum_map_figure, mse, mse_grad, mse_grad_right, optimizer_race, pinv,
-        predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure,
-        schedule_figure, seed_losses_frame, show, show_decimals, show_pyformat, show_scalar, side_bound, stability_bound,
-        sweep_figure, touched_figure, tuning_figure, with_condition_number,
+        floor_band, floor_figure, frame_line, frame_lines, gd_tuning, gradient_step, gram_eigenvalues,
+        heavy_ball_factor, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space,
+        loss_floor, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank,
+        measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse, mse_grad, mse_grad_right,
+        optimizer_race, pinv, predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame,
+        rate_comparison, rate_figure, schedule_figure, seed_losses_frame, show, show_decimals, show_pyformat,
+        show_scalar, side_bound, stability_bound, sweep_figure, touched_figure, tuning_figure, with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

@@ -51,6 +51,42 @@ pub fn excess_floor(losses: &[f32], loss_star: f64) -> f64 {
     tail.iter().map(|&l| f64::from(l) - loss_star).sum::<f64>() / tail.len() as f64
 }
 
+/// Where a settled constant-rate run's `L − L⋆` lies over the second half of its steps: its
+/// mean, the floor of [`excess_floor`], its median, and the band that nine steps in ten lie in.
+/// The floor is a mean: each step's excess loss jumps around it, most steps lie below it (a few
+/// large excursions pull it up), and one step can sit well below it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FloorBand {
+    /// The mean, [`excess_floor`].
+    pub mean: f64,
+    /// The 5th percentile (nearest rank).
+    pub low: f64,
+    /// The median (nearest rank).
+    pub median: f64,
+    /// The 95th percentile (nearest rank).
+    pub high: f64,
+}
+
+/// The [`FloorBand`] of `losses − loss_star` over the second half of `losses`. NaNs for fewer
+/// than two losses.
+///
+/// ```
+/// use gdlab::floor_band;
+/// let losses: Vec<f32> = (0..200).map(|k| if k < 100 { 9.0 } else { 1.0 + (k % 10) as f32 }).collect();
+/// let band = floor_band(&losses, 1.0);
+/// assert_eq!((band.mean, band.low, band.median, band.high), (4.5, 0.0, 4.0, 9.0));
+/// ```
+pub fn floor_band(losses: &[f32], loss_star: f64) -> FloorBand {
+    let mean = excess_floor(losses, loss_star);
+    if losses.len() < 2 {
+        return FloorBand { mean, low: f64::NAN, median: f64::NAN, high: f64::NAN };
+    }
+    let mut tail: Vec<f64> = losses[losses.len() / 2..].iter().map(|&l| f64::from(l) - loss_star).collect();
+    tail.sort_by(f64::total_cmp);
+    let at = |q: f64| tail[((q * tail.len() as f64).ceil() as usize).clamp(1, tail.len()) - 1];
+    FloorBand { mean, low: at(0.05), median: at(0.5), high: at(0.95) }
+}
+
 impl Documents {
     /// `L⋆ = L(w⋆)`, the least loss any weights reach: the part of the scores that the words
     /// cannot explain (about `noise²/3` for uniform noise), in float64.

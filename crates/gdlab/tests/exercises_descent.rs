@@ -286,6 +286,36 @@ fn ex_06_3_the_measured_floor_of_shuffled_epochs() {
     not_yet(&check::ex_06_3(&f64::NAN, &problem), "6.3");
 }
 
+/// 6.2 predicts the floor of fresh batches, 6.3 measures the floor of shuffled epochs, which
+/// settle lower: each epoch uses every document once, so its batch errors cancel.
+#[test]
+fn pair_6_2_6_3() {
+    let problem = documents(0.1);
+    let loss_star = least_loss(&problem);
+    // The theory, as a trace rather than a sum over eigenvalues.
+    let predicted = floor_by_trace(&problem, 0.05, 8);
+    // The run: shuffled epochs written out, over 100 relaxation times of the slowest direction.
+    let epochs = problem.settling_epochs(0.05, 8).unwrap();
+    let mut rng = problem.generator();
+    let mut w = Array1::<f32>::zeros(8);
+    let mut losses = Vec::new();
+    for _ in 0..epochs {
+        for idx in rng.randperm(100).unwrap().chunks(8) {
+            let a = problem.a.select(Axis(0), idx);
+            let residual = a.dot(&w) - problem.y.select(Axis(0), idx);
+            w = w - 0.05f32 * (a.t().dot(&residual) * (2.0 / idx.len() as f32));
+            losses.push(f64::from(problem.loss(&w)) - loss_star);
+        }
+    }
+    let tail = &losses[losses.len() / 2..];
+    let measured = tail.iter().sum::<f64>() / tail.len() as f64;
+    assert!(measured < 0.75 * predicted, "shuffled epochs settle lower: {measured} against {predicted}");
+    right(&check::ex_06_2(&predicted, &problem), "6.2");
+    right(&check::ex_06_3(&measured, &problem), "6.3");
+    not_yet(&check::ex_06_3(&predicted, &problem), "6.3");
+    not_yet(&check::ex_06_2(&measured, &problem), "6.2");
+}
+
 /// Fresh batches written out: `torch.randperm(docs)[:batch]` at every step, drawn from `rng`.
 fn fresh_from(mut rng: TorchRng, problem: &Documents, batch: usize, epochs: usize, lr: f64) -> Array1<f32> {
     let docs = problem.a.nrows();

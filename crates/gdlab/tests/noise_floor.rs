@@ -74,6 +74,26 @@ fn the_floor_is_measured_over_the_second_half() {
     assert!(excess_floor(&[1.0], 0.0).is_nan());
 }
 
+/// The floor is a mean: a settled run's excess loss fluctuates around it, and the band holds
+/// nine steps in ten of the second half, counted here directly.
+#[test]
+fn the_floor_band_holds_nine_steps_in_ten_around_the_mean() {
+    let p = problem(314, 0.1);
+    let loss_star = p.loss_star().unwrap();
+    let settled = p.minibatch_sgd(4, p.settling_epochs(0.1, 4).unwrap(), 0.1, Schedule::Constant).unwrap();
+    let band = floor_band(&settled.step_losses, loss_star);
+    assert_eq!(band.mean, excess_floor(&settled.step_losses, loss_star));
+    let tail = &settled.step_losses[settled.step_losses.len() / 2..];
+    let inside = tail.iter().map(|&l| f64::from(l) - loss_star).filter(|e| (band.low..=band.high).contains(e)).count();
+    let share = inside as f64 / tail.len() as f64;
+    assert!((0.89..=0.91).contains(&share), "{share}");
+    assert!(band.low < band.mean / 3.0 && band.high > 2.0 * band.mean, "a wide spread: {band:?}");
+    // Skewed: most steps lie below the mean, which a few large excursions pull up.
+    let below = tail.iter().filter(|&&l| f64::from(l) - loss_star < band.mean).count();
+    assert!(band.median < band.mean && 2 * below > tail.len(), "{band:?}");
+    assert!(floor_band(&[1.0], 0.0).low.is_nan());
+}
+
 #[test]
 fn independent_sampling_draws_a_fresh_batch_at_every_step() {
     let p = problem(314, 0.1);

@@ -3,7 +3,7 @@
 
 use std::borrow::Borrow;
 
-use plotly::common::{DashType, ExponentFormat, Line, Marker, MarkerSymbol, Mode, Pad, Title, Visible};
+use plotly::common::{DashType, ExponentFormat, Fill, Line, Marker, MarkerSymbol, Mode, Pad, Title, Visible};
 use plotly::layout::{
     Axis, GridPattern, Layout, LayoutGrid, Legend, Slider, SliderCurrentValue, SliderMethod, SliderStep,
 };
@@ -12,7 +12,7 @@ use plotly::{Plot, Scatter};
 use super::figure::Figure;
 use super::style::{COLOURS, log_axis};
 use crate::error::Result;
-use crate::noise_floor::{FloorPoint, excess_floor};
+use crate::noise_floor::{FloorBand, FloorPoint, excess_floor};
 use crate::schedule::Schedule;
 use crate::stochastic::{Documents, MinibatchRun};
 
@@ -117,12 +117,45 @@ pub fn floor_figure(points: &[FloorPoint], title: &str) -> Figure {
 }
 
 /// Two panels: each run's learning rate per epoch (left) and its `L(w) − L⋆` after each epoch
-/// (right), with `floor` drawn across the right one as a dashed grey line.
-pub fn schedule_figure(runs: &[(&str, impl Borrow<MinibatchRun>)], loss_star: f64, floor: f64, title: &str) -> Figure {
+/// (right), with the constant rate's `floor` across the right one: its mean as a dashed grey line
+/// over a shaded band, where nine steps in ten of the settled run lie.
+pub fn schedule_figure(
+    runs: &[(&str, impl Borrow<MinibatchRun>)],
+    loss_star: f64,
+    floor: &FloorBand,
+    title: &str,
+) -> Figure {
     let runs = borrowed(runs);
     let mut plot = Plot::new();
-    let mut ys = Vec::with_capacity(runs.len() + 1);
+    let mut ys = Vec::with_capacity(runs.len() + 2);
     let epochs = runs.iter().map(|(_, r)| r.epoch_losses.len()).max().unwrap_or(1);
+    let ends = vec![1.0, epochs as f64];
+    // The band first, so that the runs are drawn over it: its lower edge, then the upper one
+    // filled down to it.
+    let (low, high) = (vec![floor.low; 2], vec![floor.high; 2]);
+    let grey = "rgba(127, 127, 127, 0.2)";
+    plot.add_trace(
+        Scatter::new(ends.clone(), low.clone())
+            .mode(Mode::Lines)
+            .name("nine steps in ten of the settled run")
+            .legend_group("floor")
+            .show_legend(false)
+            .line(Line::new().width(0.0).color(grey))
+            .x_axis("x2")
+            .y_axis("y2"),
+    );
+    plot.add_trace(
+        Scatter::new(ends.clone(), high.clone())
+            .mode(Mode::Lines)
+            .name("nine steps in ten of the settled run")
+            .legend_group("floor")
+            .fill(Fill::ToNextY)
+            .fill_color(grey)
+            .line(Line::new().width(0.0).color(grey))
+            .x_axis("x2")
+            .y_axis("y2"),
+    );
+    ys.extend([low, high]);
     for (i, (name, run)) in runs.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         let x: Vec<f64> = (1..=run.lrs.len()).map(|e| e as f64).collect();
@@ -146,16 +179,14 @@ pub fn schedule_figure(runs: &[(&str, impl Borrow<MinibatchRun>)], loss_star: f6
         );
         ys.push(y);
     }
-    let level = vec![floor, floor];
     plot.add_trace(
-        Scatter::new(vec![1.0, epochs as f64], level.clone())
+        Scatter::new(ends, vec![floor.mean; 2])
             .mode(Mode::Lines)
             .name("the constant rate's floor")
             .line(Line::new().color("#7f7f7f").dash(DashType::Dash))
             .x_axis("x2")
             .y_axis("y2"),
     );
-    ys.push(level);
     let lr_values = runs.iter().flat_map(|(_, r)| r.lrs.iter().copied());
     plot.set_layout(
         Layout::new()
