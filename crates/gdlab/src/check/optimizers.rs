@@ -45,7 +45,7 @@ pub fn ex_05_2(answer: &f64) -> Verdict {
 
 /// Exercise 5.3 (measure): the heavy ball's rate at Polyak's tuning on `diag(1, 2, 3)`,
 /// [`measured_rate`] of a float64 run from `seed`'s 3×3 start (the float32 draw converted),
-/// within 1 % of the check's own run of [`POLYAK_STEPS`] steps. The prediction of 5.2 is 3 %
+/// within 1 % of the check's own run of 200 steps. The prediction of 5.2 is 3 %
 /// below it: at Polyak's point the slowest and the stiffest directions have double roots, whose
 /// error shrinks as k·ρᵏ, not ρᵏ, so over a finite run each step shrinks it by less than ρ.
 pub fn ex_05_3(answer: &f64, seed: u64) -> Verdict {
