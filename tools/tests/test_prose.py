@@ -31,14 +31,6 @@ def test_01_the_loss_line_bends_from_0_21_to_0_888():
     assert f"from {first} at the first step to {later}" in said, (first, later)
 
 
-def test_04_quotes_the_predicted_column_for_hilbert_3_and_4():
-    text = output_of("04_convergence.ipynb", "for case in &study[2..]")
-    said = prose("04_convergence.ipynb", "By the `predicted` column")
-    for n in ("3", "4"):
-        millions = re.search(rf"Hilbert {n}: ([\d.]+) million", text).group(1)
-        assert f"Hilbert {n} would need about {millions} million" in said or f"Hilbert {n} about {millions} million" in said, (n, millions, said)
-
-
 # A notebook named in prose: "notebook 03", or its file's stem, `03_indicator_matrix`.
 NAMED = re.compile(r"\bnotebooks? (\d\d)\b|`(\d\d_[a-z_]+)`")
 

@@ -18,7 +18,7 @@ use crate::rng::TorchRng;
 
 /// The eigen-directions of MᵀM, λ ascending: (λ, unit eigenvector) pairs.
 fn directions<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<(f64, Vec<f64>)>> {
-    ensure_square(m)?;
+    ensure_square(m, "M", "the rates of the lesson's loss are for a square M")?;
     let a = to_nalgebra(m);
     let eig = (a.transpose() * &a).symmetric_eigen();
     let mut dirs: Vec<(f64, Vec<f64>)> = eig
@@ -48,7 +48,7 @@ fn factor(lr: f64, lambda: f64, n: f64) -> f64 {
 /// converges when every factor is below 1, i.e. `lr < N/λ_max`.
 ///
 /// # Errors
-/// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) for a non-square M, [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty one.
+/// [`GdlabError::NotSquare`](crate::GdlabError::NotSquare) for a non-square M, [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty one.
 ///
 /// ```
 /// use gdlab::prelude::*;
@@ -291,7 +291,7 @@ pub struct Tuning {
 /// κ = λ_max / λ_min of MᵀM: the condition number of the loss's curvature (the square of M's).
 ///
 /// # Errors
-/// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) for a non-square M, [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty one.
+/// [`GdlabError::NotSquare`](crate::GdlabError::NotSquare) for a non-square M, [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty one.
 pub fn curvature_condition<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
     let dirs = directions(m)?;
     Ok(dirs[dirs.len() - 1].0 / dirs[0].0)

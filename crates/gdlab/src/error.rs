@@ -22,6 +22,17 @@ pub enum GdlabError {
         actual: Shape,
     },
 
+    /// A matrix that must be square and is not, e.g. one to invert.
+    #[error("{what} must be square, got shape {shape:?}: {why}")]
+    NotSquare {
+        /// Which matrix, named by what it is for, e.g. "the matrix to invert".
+        what: &'static str,
+        /// Its shape.
+        shape: Shape,
+        /// Why it must be square, and what to use instead.
+        why: &'static str,
+    },
+
     /// A matrix with no elements where at least one is needed.
     #[error("{what} is empty (shape {shape:?}): expected at least one row and one column")]
     Empty {
@@ -101,7 +112,7 @@ pub enum GdlabError {
         loss: f64,
         /// The learning rate in use at that step.
         lr: f64,
-        /// The stability bound `N / λ_max(M·Mᵀ)` for this M.
+        /// The stability bound `N / λ_max(MᵀM)` for this M (M·Mᵀ has the same eigenvalues).
         bound: f64,
         /// Every loss up to and including `step`, to plot what happened.
         losses: Vec<f64>,
@@ -149,13 +160,28 @@ fn step_suffix(step: Option<usize>) -> String {
 }
 
 fn diverged_message(step: Option<usize>, loss: f64, lr: f64, bound: f64) -> String {
+    // MᵀM, as the notebooks' prose: the error E = X·M − I moves by E·(I − (2·lr/N)·MᵀM).
     let why = if lr >= bound {
-        format!("the learning rate {lr} exceeds the stability bound lr < N/λ_max(M·Mᵀ) = {bound:.6}")
+        format!("the learning rate {lr} exceeds the stability bound lr < N/λ_max(MᵀM) = {bound:.6}")
     } else {
         format!("the learning rate {lr} is within the stability bound {bound:.6}, so the numbers overflowed")
     };
     let at = step.map(|s| format!(" at step {s}")).unwrap_or_default();
-    format!("gradient descent diverged{at} (loss = {loss:e}): {why}")
+    format!("gradient descent diverged{at} (loss = {}): {why}", readable(loss))
+}
+
+/// A loss as a reader writes it: 4 significant digits in plain notation from 0.001 to 10⁶
+/// (35.18, 0.004217), else `1.234e9`; `inf` and `NaN` as they are.
+pub(crate) fn readable(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor();
+    if (-3.0..6.0).contains(&magnitude) {
+        format!("{x:.*}", (3.0 - magnitude).max(0.0) as usize)
+    } else {
+        format!("{x:.3e}")
+    }
 }
 
 /// A 2-D shape from ndarray's `shape()` slice.

@@ -5,20 +5,27 @@
 use nalgebra::DMatrix;
 use ndarray::{Array2, ArrayRef2};
 
-use crate::error::{GdlabError, Result, ensure_nonempty, ensure_shape};
+use crate::error::{GdlabError, Result, ensure_nonempty};
 use crate::real::Real;
 
 pub(crate) fn to_nalgebra<T: Real>(m: &ArrayRef2<T>) -> DMatrix<f64> {
     DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]].as_f64())
 }
 
-/// Fails unless M is a non-empty square matrix.
-pub(crate) fn ensure_square<T: Real>(m: &ArrayRef2<T>) -> Result<()> {
-    ensure_nonempty("M", m.shape())?;
-    ensure_shape("M (it must be square)", (m.nrows(), m.nrows()), m.shape())
+/// Fails unless the matrix is non-empty and square: `what` names it by what it is for, `why`
+/// says why it must be square.
+pub(crate) fn ensure_square<T: Real>(m: &ArrayRef2<T>, what: &'static str, why: &'static str) -> Result<()> {
+    ensure_nonempty(what, m.shape())?;
+    if m.nrows() != m.ncols() {
+        return Err(GdlabError::NotSquare { what, shape: m.dim(), why });
+    }
+    Ok(())
 }
 
-/// `λ_max(M·Mᵀ)`, which sets how fast the stiffest direction moves.
+/// Why the lesson's formulas want a square M.
+const LESSON_IS_SQUARE: &str = "the lesson's formulas are for a square M (side_bound covers a rectangular A)";
+
+/// `λ_max(M·Mᵀ)`, which is also `λ_max(MᵀM)`: it sets how fast the stiffest direction moves.
 pub(crate) fn gram_lambda_max<T: Real>(m: &ArrayRef2<T>) -> f64 {
     let a = to_nalgebra(m);
     (&a * a.transpose()).symmetric_eigenvalues().max()
@@ -27,7 +34,7 @@ pub(crate) fn gram_lambda_max<T: Real>(m: &ArrayRef2<T>) -> f64 {
 /// The inverse of a square matrix, like `torch.inverse`.
 ///
 /// # Errors
-/// [`GdlabError::ShapeMismatch`] for a non-square matrix, [`GdlabError::Empty`] for an empty one,
+/// [`GdlabError::NotSquare`] for a non-square matrix, [`GdlabError::Empty`] for an empty one,
 /// [`GdlabError::Singular`] when LU factorisation meets a zero pivot or the inverse overflows `T`.
 ///
 /// ```
@@ -38,7 +45,7 @@ pub(crate) fn gram_lambda_max<T: Real>(m: &ArrayRef2<T>) -> f64 {
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
 pub fn inverse<T: Real>(m: &ArrayRef2<T>) -> Result<Array2<T>> {
-    ensure_square(m)?;
+    ensure_square(m, "the matrix to invert", "only a square matrix has an inverse (pinv gives a pseudo-inverse)")?;
     let singular = || GdlabError::Singular { shape: m.dim() };
     let inv = to_nalgebra(m).lu().try_inverse().ok_or_else(singular)?;
     let out = Array2::from_shape_fn(m.dim(), |(i, j)| T::from_f64_lossy(inv[(i, j)]));
@@ -46,13 +53,14 @@ pub fn inverse<T: Real>(m: &ArrayRef2<T>) -> Result<Array2<T>> {
 }
 
 /// The largest learning rate for which gradient descent on `mean((X·M − I)²)` converges:
-/// `N / λ_max(M·Mᵀ)`, N = n² the number of elements of X·M.
+/// `N / λ_max(MᵀM)`, N = n² the number of elements of X·M.
 ///
-/// Each step multiplies the error by `I − (2·lr/N)·M·Mᵀ`; it shrinks in every direction
-/// exactly when `|1 − 2·lr·λ/N| < 1` for every eigenvalue λ.
+/// Each step multiplies the error `E = X·M − I` on the right by `I − (2·lr/N)·MᵀM`; it shrinks
+/// in every direction exactly when `|1 − 2·lr·λ/N| < 1` for every eigenvalue λ. (The loss's
+/// curvature in X is `(2/N)·M·Mᵀ`, which has the same eigenvalues.)
 ///
 /// # Errors
-/// [`GdlabError::ShapeMismatch`] for a non-square M, [`GdlabError::Empty`] for an empty one.
+/// [`GdlabError::NotSquare`] for a non-square M, [`GdlabError::Empty`] for an empty one.
 ///
 /// ```
 /// use gdlab::prelude::*;
@@ -61,16 +69,16 @@ pub fn inverse<T: Real>(m: &ArrayRef2<T>) -> Result<Array2<T>> {
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
 pub fn stability_bound<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
-    ensure_square(m)?;
+    ensure_square(m, "M", LESSON_IS_SQUARE)?;
     Ok(m.len() as f64 / gram_lambda_max(m))
 }
 
 /// The 2-norm condition number `σ_max / σ_min` (infinite for a singular matrix).
 ///
 /// # Errors
-/// [`GdlabError::ShapeMismatch`] for a non-square M, [`GdlabError::Empty`] for an empty one.
+/// [`GdlabError::NotSquare`] for a non-square M, [`GdlabError::Empty`] for an empty one.
 pub fn condition_number<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
-    ensure_square(m)?;
+    ensure_square(m, "M", LESSON_IS_SQUARE)?;
     let sv = to_nalgebra(m).singular_values();
     Ok(sv.max() / sv.min())
 }

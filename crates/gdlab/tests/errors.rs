@@ -8,13 +8,18 @@ fn m1234() -> Array2<f32> {
 }
 
 #[test]
-fn non_square_m_has_no_inverse_a_shape_mismatch_naming_both_shapes() {
+fn a_non_square_matrix_has_no_inverse_an_error_naming_it_by_what_it_is_for() {
     let m = Array2::<f32>::ones((2, 3));
     let err = inverse(&m).unwrap_err();
-    assert!(matches!(err, GdlabError::ShapeMismatch { .. }), "{err:?}");
-    let msg = err.to_string();
-    assert!(msg.contains("square") && msg.contains("(2, 2)") && msg.contains("(2, 3)"), "{msg}");
-    assert!(matches!(stability_bound(&m), Err(GdlabError::ShapeMismatch { .. })));
+    assert!(matches!(err, GdlabError::NotSquare { shape: (2, 3), .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the matrix to invert must be square, got shape (2, 3): only a square matrix has an inverse (pinv gives a pseudo-inverse)"
+    );
+    let err = stability_bound(&m).unwrap_err();
+    assert!(matches!(err, GdlabError::NotSquare { what: "M", .. }), "{err:?}");
+    assert!(err.to_string().contains("side_bound"), "{err}");
+    assert!(matches!(predicted_rates(&m, 0.1), Err(GdlabError::NotSquare { .. })));
     // Descent takes it (a right inverse), but its start must be n×m.
     let err = InverseDescent::new(&m).start(&Array2::zeros((2, 3))).run().unwrap_err();
     assert_eq!(
@@ -50,7 +55,7 @@ fn mse_panics_with_a_clear_message() {
 fn empty_matrices_are_rejected() {
     let empty = Array2::<f64>::zeros((0, 0));
     let err = inverse(&empty).unwrap_err();
-    assert!(matches!(err, GdlabError::Empty { what: "M", shape: (0, 0) }), "{err:?}");
+    assert!(matches!(err, GdlabError::Empty { what: "the matrix to invert", shape: (0, 0) }), "{err:?}");
     assert!(err.to_string().contains("expected at least one row and one column"));
     assert!(matches!(InverseDescent::new(&empty).run(), Err(GdlabError::Empty { .. })));
     assert!(matches!(try_mse(&empty, &empty), Err(GdlabError::Empty { .. })));
@@ -115,7 +120,13 @@ fn divergence_reports_the_step_and_the_stability_bound() {
     assert!(losses[step] > losses[0], "the loss grew");
     let msg = err.to_string();
     assert!(msg.contains(&format!("diverged at step {step}")), "{msg}");
-    assert!(msg.contains("exceeds the stability bound lr < N/λ_max(M·Mᵀ) = 1.000000"), "{msg}");
+    assert!(msg.contains("exceeds the stability bound lr < N/λ_max(MᵀM) = 1.000000"), "{msg}");
+    // The loss as a reader writes it: 4 significant digits and no exponent (here about 1e3).
+    let printed = msg.split("(loss = ").nth(1).and_then(|rest| rest.split(')').next()).expect("the loss is named");
+    let digits = printed.chars().filter(char::is_ascii_digit).count();
+    assert!(!printed.contains('e') && digits == 4, "{msg}");
+    let loss = losses[step];
+    assert!((printed.parse::<f64>().unwrap() - loss).abs() < 5e-4 * loss, "{printed} for {loss}");
 
     // Far above the bound the loss overflows to infinity in f32.
     let err = InverseDescent::new(&m1234()).seed(314).lr(100.0).steps(500).divergence_patience(None).run().unwrap_err();

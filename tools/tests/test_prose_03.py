@@ -1,0 +1,176 @@
+"""Notebook 03: every number and claim its prose states, against the run that printed it, and
+the mathematics rechecked by another route (exact fractions, float32 by struct)."""
+import math
+import re
+import struct
+from fractions import Fraction
+
+import nbformat
+
+from nbtest import ROOT, cell_with, executed, exercises_of, solution_cells, text_of
+
+NB = "03_indicator_matrix.ipynb"
+EPS32 = 2.0 ** -23  # float32's ε, the spacing of its numbers just above 1
+
+
+def prose(snippet):
+    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
+    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
+    assert len(found) == 1, f"{snippet!r} in {len(found)} markdown cells"
+    return " ".join(found[0].split())
+
+
+def output_of(snippet):
+    return text_of(cell_with(executed(NB), snippet))
+
+
+def number(pattern, text):
+    found = re.search(pattern, text)
+    assert found, f"{pattern!r} not in {text!r}"
+    return found.group(1)
+
+
+def indicator():
+    """The indicator matrix as the notebook printed it, rows of 0/1."""
+    text = output_of("let a = indicator_matrix(")
+    rows = [[int(v) for v in re.findall(r"-?\d+", line)] for line in text.splitlines() if re.search(r"\d", line)]
+    assert len(rows) == 17 and all(len(r) == 3 for r in rows), text
+    return rows
+
+
+def spacing32(x):
+    """The distance from a positive float32 x to the next float32 up."""
+    return 2.0 ** (math.floor(math.log2(x)) - 23)
+
+
+def f32(x):
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def test_the_float32_floor_is_a_fraction_of_epsilon_squared():
+    text = output_of("let left = x.dot(&af) - &eye3;")
+    largest, rms, ratio, loss = re.search(
+        r"largest entry ([\d.e+-]+), root mean square ([\d.e+-]+) = ε/([\d.]+); loss ([\d.e+-]+)", text).groups()
+    moving, reach, back = re.search(r"would move (\d+) entries of X by at most ([\d.e+-]+); (\d+) of them round back", text).groups()
+    rms, ratio, loss = float(rms), float(ratio), float(loss)
+    # The printed numbers agree with each other: ratio = ε/rms, loss = rms².
+    assert abs(EPS32 / rms - ratio) < 0.15 and abs(rms * rms - loss) < 0.1 * loss, text
+    said = prose("In float32 the loss bottoms out")
+    assert f"a root mean square of ε/{ratio}" in said and f"the mean square, is {loss:.1e}" in said, said
+    assert f"{back} of the {moving} entries it would move stay where they are" in said, said
+    assert int(back) > int(moving) / 2
+    # "about 1e-8", "not near ε² ≈ 1.4e-14", and the loss line's "near 1e-15".
+    assert 5e-9 < float(reach) < 2e-8 and f"{EPS32 ** 2:.1e}" == "1.4e-14" and loss < EPS32 ** 2 / 5
+    assert "near 1e-15" in prose("On a log scale the loss falls")
+    last = float(number(r"at step 199: ([\d.e+-]+)", output_of("for t in 0..steps {")))
+    assert 3e-16 < last < 3e-15
+    # The spacings the note quotes, and that a move of at most `reach` is below half of them.
+    sci = lambda x: f"{x:.1e}".replace("e-0", "e-")  # as Rust writes it: 3.0e-8
+    assert f"{sci(spacing32(0.3))} apart between 0.25 and 0.5, {sci(spacing32(0.7))} between 0.5 and 1" in said
+    assert float(reach) < spacing32(0.3) / 2
+    assert f32(f32(0.4) - float(reach)) == f32(0.4), "such a move rounds back in float32"
+
+
+def residual_exactly(rows):
+    """I − A·A⁺ in exact fractions: A⁺ = (AᵀA)⁻¹Aᵀ for A of full column rank."""
+    g = [[Fraction(sum(r[i] * r[j] for r in rows)) for j in range(3)] for i in range(3)]
+    det = (g[0][0] * (g[1][1] * g[2][2] - g[1][2] * g[2][1]) - g[0][1] * (g[1][0] * g[2][2] - g[1][2] * g[2][0])
+           + g[0][2] * (g[1][0] * g[2][1] - g[1][1] * g[2][0]))
+    assert det != 0, "A has independent columns"
+    inv = [[(g[(j + 1) % 3][(i + 1) % 3] * g[(j + 2) % 3][(i + 2) % 3]
+             - g[(j + 1) % 3][(i + 2) % 3] * g[(j + 2) % 3][(i + 1) % 3]) / det for j in range(3)] for i in range(3)]
+    n = len(rows)
+    proj = [[sum(rows[d][i] * inv[i][j] * rows[e][j] for i in range(3) for j in range(3)) for e in range(n)] for d in range(n)]
+    return [[Fraction(int(d == e)) - proj[d][e] for e in range(n)] for d in range(n)]
+
+
+def test_the_right_floor_is_the_trace_of_a_projection_not_14_ones():
+    rows = indicator()
+    residual = residual_exactly(rows)
+    n = len(rows)
+    # A projection: symmetric, idempotent, its squares sum to its trace, 17 − rank.
+    assert all(residual[d][e] == residual[e][d] for d in range(n) for e in range(n))
+    squares = sum(v * v for row in residual for v in row)
+    trace = sum(residual[d][d] for d in range(n))
+    assert squares == trace == 14
+    text = output_of("let residual = ")
+    printed = [float(v) for v in re.search(r"its diagonal: \[([^\]]+)\]", text).group(1).split(",")]
+    assert all(abs(p - float(residual[d][d])) < 5e-4 for d, p in enumerate(printed)), printed
+    on, off, total = (float(v) for v in re.search(r"([\d.]+) on the diagonal \+ ([\d.]+) off it = ([\d.]+)", text).groups())
+    on_exact = float(sum(residual[d][d] ** 2 for d in range(n)))
+    assert abs(on - on_exact) < 0.005 and abs(off - (14 - on_exact)) < 0.005 and total == 14.0, text
+    # The prose: 11 ones from the empty documents, the other six between the printed extremes, and the rest off it.
+    empty = [d for d, r in enumerate(rows) if sum(r) == 0]
+    assert [d for d in range(n) if residual[d][d] == 1] == empty
+    others = [float(residual[d][d]) for d in range(n) if d not in empty]
+    said = prose("A document that holds no word has a zero row")
+    assert len(others) == 6 and f"that gives {len(empty)} of the 17" in said and "For the other six," in said
+    assert f"between {min(others):.3f} and {max(others):.3f}" in said and f"the rest, {off:.2f}," in said, said
+    assert f"{len(empty)} of 17 documents hold no word" in output_of("let empty: Vec<usize>")
+    said = prose("## A right inverse cannot exist")
+    assert "add up to its trace, which is its rank: 17 − 3 = 14" in said and "So the loss cannot go below `(17 − rank)/17²`" in said
+    assert "rank 3; predicted floor (17 − 3)/17²" in output_of("let floor_right = loss_floor(")
+
+
+def gram(columns):
+    return [[sum(a * b for a, b in zip(u, v)) for v in columns] for u in columns]
+
+
+def lambda_max(g, iterations=2000):
+    v = [1.0] * len(g)
+    value = 0.0
+    for _ in range(iterations):
+        w = [sum(gi * vi for gi, vi in zip(row, v)) for row in g]
+        value = math.sqrt(sum(x * x for x in w))
+        v = [x / value for x in w]
+    return value
+
+
+def test_exercise_3_3_says_the_repeated_words_raise_the_bound():
+    rows = indicator()
+    columns = [[r[w] for r in rows] for w in range(3)]
+    repeated = columns + columns[1:3]
+    before, after = lambda_max(gram(columns)), lambda_max(gram(repeated))
+    # "at most doubles λ_max", "N grows from 9 to 25", so "the bound 25/λ_max is higher than 9/λ_max", and lr = 1 is below it.
+    assert after <= 2 * before + 1e-9 and 25 / after > 9 / before > 1
+    said = prose("### Exercise 3.3 (measure)")
+    assert "at most doubles λ_max" in said and "N grows from 9 to 25" in said and "`lr = 1`" in said
+    printed = output_of("let ev = gram_eigenvalues(&af)?;")
+    assert abs(float(number(r"stability bound 9/λ_max = ([\d.]+)", printed)) - 9 / before) < 1e-3
+    # "Two eigenvalues of the new Gram matrix are 0": its rank is 3 of 5 (exact: the first three columns are independent).
+    exact = [[Fraction(v) for v in row] for row in gram(repeated)]
+    assert rank(exact) == 3
+    # The run the exercise asks for ends above the predicted floor, as the text asks the student to explain.
+    nb = executed(NB)
+    answers = {n: float(text_of(c)) for n, c in zip(exercises_of(nb), solution_cells(nb)) if n in ("3.2", "3.3")}
+    assert answers["3.3"] > answers["3.2"] + 1e-3, answers
+
+
+def rank(m):
+    m = [row[:] for row in m]
+    r = 0
+    for c in range(len(m[0])):
+        pivot = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if pivot is None:
+            continue
+        m[r], m[pivot] = m[pivot], m[r]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                f = m[i][c] / m[r][c]
+                m[i] = [a - f * b for a, b in zip(m[i], m[r])]
+        r += 1
+    return r
+
+
+def test_inverse_names_the_matrix_by_what_it_is_for():
+    printed = output_of("inverse(&af).unwrap_err()")
+    assert printed.startswith("the matrix to invert must be square, got shape (17, 3)"), printed
+    assert "M" not in printed.split(":")[0] and "(17, 17)" not in printed and len(printed.strip().splitlines()) == 1
+
+
+def test_03_ends_by_pointing_to_04():
+    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
+    last = nb.cells[-1].source
+    assert last.startswith("Where next: notebook 04, `04_convergence`"), last
+    title = nbformat.read(ROOT / "notebooks/04_convergence.ipynb", as_version=4).cells[0].source.splitlines()[0]
+    assert "why" in title and "how fast" in title and "when it fails" in title, title
