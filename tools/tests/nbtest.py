@@ -58,6 +58,19 @@ def cell_with(nb, snippet):
     return found[0]
 
 
+def prose(name, snippet):
+    """The one markdown cell of notebook `name` (its source) that contains `snippet`."""
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
+    assert len(found) == 1, f"{name}: {snippet!r} in {len(found)} markdown cells"
+    return found[0]
+
+
+def output_of(name, snippet):
+    """What the first code cell of executed notebook `name` that contains `snippet` printed."""
+    return text_of(cell_with(executed(name), snippet))
+
+
 def text_of(cell):
     """All the text a cell printed: streams and text/plain results."""
     parts = []

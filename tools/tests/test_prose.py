@@ -3,18 +3,7 @@ import re
 
 import nbformat
 
-from nbtest import ROOT, cell_with, executed, text_of
-
-
-def prose(name, snippet):
-    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
-    assert len(found) == 1, f"{name}: {snippet!r} in {len(found)} markdown cells"
-    return found[0]
-
-
-def output_of(name, snippet):
-    return text_of(cell_with(executed(name), snippet))
+from nbtest import ROOT, output_of, prose
 
 
 def test_01_the_numbers_shrink_about_300_fold():

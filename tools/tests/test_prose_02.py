@@ -6,20 +6,18 @@ import re
 
 import nbformat
 
+import nbtest
 from nbtest import ROOT, cell_with, executed, figures, solution_cells, text_of, tokens
 
 NB = "02_gradients.ipynb"
 
 
 def prose(snippet):
-    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
-    assert len(found) == 1, f"{snippet!r} in {len(found)} markdown cells"
-    return found[0]
+    return nbtest.prose(NB, snippet)
 
 
 def output_of(snippet):
-    return text_of(cell_with(executed(NB), snippet))
+    return nbtest.output_of(NB, snippet)
 
 
 def test_the_summed_gradients_roots_lie_on_the_unit_circle():

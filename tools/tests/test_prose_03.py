@@ -7,21 +7,19 @@ from fractions import Fraction
 
 import nbformat
 
-from nbtest import ROOT, cell_with, executed, exercises_of, solution_cells, text_of
+import nbtest
+from nbtest import ROOT, executed, exercises_of, solution_cells, text_of
 
 NB = "03_indicator_matrix.ipynb"
 EPS32 = 2.0 ** -23  # float32's ε, the spacing of its numbers just above 1
 
 
 def prose(snippet):
-    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
-    assert len(found) == 1, f"{snippet!r} in {len(found)} markdown cells"
-    return " ".join(found[0].split())
+    return " ".join(nbtest.prose(NB, snippet).split())
 
 
 def output_of(snippet):
-    return text_of(cell_with(executed(NB), snippet))
+    return nbtest.output_of(NB, snippet)
 
 
 def number(pattern, text):

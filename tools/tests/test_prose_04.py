@@ -6,20 +6,18 @@ import struct
 
 import nbformat
 
+import nbtest
 from nbtest import ROOT, cell_with, executed, exercises_of, figures, solution_cells, text_of
 
 NB = "04_convergence.ipynb"
 
 
 def prose(snippet):
-    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
-    assert len(found) == 1, f"{snippet!r} in {len(found)} markdown cells"
-    return " ".join(found[0].split())
+    return " ".join(nbtest.prose(NB, snippet).split())
 
 
 def output_of(snippet):
-    return text_of(cell_with(executed(NB), snippet))
+    return nbtest.output_of(NB, snippet)
 
 
 def f32(x):

@@ -5,6 +5,7 @@ import re
 
 import nbformat
 
+import nbtest
 from nbtest import FIXTURES, ROOT, cell_with, executed, exercises_of, figures, half_unit, solution_cells, text_of
 
 NB = "05_optimizers.ipynb"
@@ -12,14 +13,11 @@ TORCH = FIXTURES["notebook05"]
 
 
 def prose(snippet):
-    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
-    assert len(found) == 1, f"{snippet!r} in {len(found)} markdown cells"
-    return found[0]
+    return nbtest.prose(NB, snippet)
 
 
 def output_of(snippet):
-    return text_of(cell_with(executed(NB), snippet))
+    return nbtest.output_of(NB, snippet)
 
 
 def same(printed, value):

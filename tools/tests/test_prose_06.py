@@ -3,20 +3,18 @@ import re
 
 import nbformat
 
-from nbtest import ROOT, cell_with, executed, figures, half_unit, text_of
+import nbtest
+from nbtest import ROOT, cell_with, executed, figures, half_unit
 
 NB = "06_stochastic_descent.ipynb"
 
 
 def prose(snippet):
-    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "markdown" and snippet in c.source]
-    assert len(found) == 1, f"{snippet!r} in {len(found)} markdown cells"
-    return found[0]
+    return nbtest.prose(NB, snippet)
 
 
 def output_of(snippet):
-    return text_of(cell_with(executed(NB), snippet))
+    return nbtest.output_of(NB, snippet)
 
 
 def number(pattern, text):
