@@ -32,7 +32,8 @@ fn at_start(seed: u64) -> (f64, Array2<f64>) {
 /// Exercise 1.2 (predict): the first-order prediction of the loss after one step at lr = 0.1
 /// from the start of `seed`, `L₀ − lr·‖∇L‖²` (within 1e-4).
 pub fn ex_01_2(answer: &f64, seed: u64) -> Verdict {
-    let hint = "a small step of length lr along −g lowers the loss by about lr times the slope along it, ‖g‖²";
+    let hint = "a small step −lr·g lowers the loss by about its length, lr·‖g‖, times the slope along it, ‖g‖: \
+                lr·‖g‖², where ‖g‖² is the sum of the squares of g's entries";
     Verdict::judge("1.2", hint, || {
         let (loss, grad) = at_start(seed);
         Ok(close(*answer, loss - LR * grad.mapv(|g| g * g).sum(), 1e-4))
