@@ -2,9 +2,10 @@
 //! small enough to read in one sitting.
 //!
 //! Every operation records its inputs; [`Tensor::backward`] walks that record (the *tape*)
-//! from the loss back to the leaves, applying each operation's backward rule, written next to
-//! its forward. The arithmetic is done in the order torch's autograd does it, so the lesson's
-//! `X.grad` is torch's bit for bit on a diagonal M.
+//! from the loss back to the leaves, applying each operation's backward rule: a comment on each
+//! forward states its rule, and one `match`, in `backward_rule`, computes them all. The
+//! arithmetic is done in the order torch's autograd does it, so the lesson's `X.grad` is torch's
+//! bit for bit on a diagonal M.
 //!
 //! ```
 //! use gdlab::autograd::{Tensor, mse_t};
@@ -142,7 +143,7 @@ impl<T: Real> Tensor<T> {
         Ok(())
     }
 
-    /// `a @ b`. Backward (MmBackward): `grad · bᵀ` into a, `aᵀ · grad` into b.
+    /// `a @ b`. Backward (MmBackward0): `grad · bᵀ` into a, `aᵀ · grad` into b.
     ///
     /// # Errors
     /// [`GdlabError::ShapeMismatch`] unless a's columns equal b's rows.
@@ -157,19 +158,19 @@ impl<T: Real> Tensor<T> {
         Ok(Tensor::new(value, Op::MatMul(self.clone(), other.clone())))
     }
 
-    /// `k · a` for a number k. Backward: `k · grad`.
+    /// `k · a` for a number k. Backward (MulBackward0): `k · grad`.
     pub fn scale(&self, k: T) -> Tensor<T> {
         let value = self.0.value.borrow().mapv(|v| v * k);
         Tensor::new(value, Op::Scale(self.clone(), k))
     }
 
-    /// `a ** k` elementwise. Backward (PowBackward): `grad · (k · a^(k−1))`.
+    /// `a ** k` elementwise. Backward (PowBackward0): `grad · (k · a^(k−1))`.
     pub fn pow(&self, k: i32) -> Tensor<T> {
         let value = self.0.value.borrow().mapv(|v| v.powi(k));
         Tensor::new(value, Op::Pow(self.clone(), k))
     }
 
-    /// `a.mean()`, a 1×1 tensor. Backward (MeanBackward): `grad / N`, expanded to a's shape.
+    /// `a.mean()`, a 1×1 tensor. Backward (MeanBackward0): `grad / N`, expanded to a's shape.
     pub fn mean(&self) -> Tensor<T> {
         let v = self.0.value.borrow();
         let n = T::from_f64_lossy(v.len() as f64);
@@ -178,7 +179,7 @@ impl<T: Real> Tensor<T> {
         Tensor::new(value, Op::Mean(self.clone()))
     }
 
-    /// `a.sum()`, a 1×1 tensor. Backward: `grad`, expanded to a's shape.
+    /// `a.sum()`, a 1×1 tensor. Backward (SumBackward0): `grad`, expanded to a's shape.
     pub fn sum(&self) -> Tensor<T> {
         let value = Array2::from_elem((1, 1), crate::loss::torch_sum(self.0.value.borrow().iter().copied()));
         Tensor::new(value, Op::Sum(self.clone()))
@@ -214,8 +215,9 @@ impl<T: Real> Tensor<T> {
     }
 
     /// What backward visits, in order: each node's backward rule, named as torch names them
-    /// (`MeanBackward`, `PowBackward`, `SubBackward`, `MmBackward`, …), and `AccumulateGrad`
-    /// where a gradient lands in a leaf.
+    /// (`MeanBackward0`, `PowBackward0`, `SubBackward0`, `MmBackward0`, …; torch numbers an
+    /// operation's overloads, and these are all overload 0), and `AccumulateGrad` where a
+    /// gradient lands in a leaf.
     pub fn tape(&self) -> Vec<&'static str> {
         self.order().iter().map(|t| t.name()).filter(|n| !n.is_empty()).collect()
     }
@@ -224,14 +226,13 @@ impl<T: Real> Tensor<T> {
         match (&self.0.op, self.requires_grad()) {
             (Op::Leaf, true) => "AccumulateGrad",
             (Op::Leaf, false) => "",
-            (Op::MatMul(..), _) => "MmBackward",
-            (Op::Add(..), _) => "AddBackward",
-            (Op::Sub(..), _) => "SubBackward",
-            (Op::Mul(..), _) => "MulBackward",
-            (Op::Scale(..), _) => "MulBackward (by a number)",
-            (Op::Pow(..), _) => "PowBackward",
-            (Op::Mean(..), _) => "MeanBackward",
-            (Op::Sum(..), _) => "SumBackward",
+            (Op::MatMul(..), _) => "MmBackward0",
+            (Op::Add(..), _) => "AddBackward0",
+            (Op::Sub(..), _) => "SubBackward0",
+            (Op::Mul(..) | Op::Scale(..), _) => "MulBackward0",
+            (Op::Pow(..), _) => "PowBackward0",
+            (Op::Mean(..), _) => "MeanBackward0",
+            (Op::Sum(..), _) => "SumBackward0",
         }
     }
 
@@ -312,7 +313,8 @@ macro_rules! elementwise {
         }
     };
 }
-// a + b, a − b, a * b elementwise; their backward rules are in `backward_rule`.
+// a + b, a − b, a * b elementwise. Backward: AddBackward0 passes `grad` to both, SubBackward0
+// `grad` and `−grad`, MulBackward0 `grad · b` into a and `grad · a` into b.
 elementwise!(Add, add, Add, "the right operand of + (it must match the left)", |a, b| &*a + &*b);
 elementwise!(Sub, sub, Sub, "the right operand of − (it must match the left)", |a, b| &*a - &*b);
 elementwise!(Mul, mul, Mul, "the right operand of * (it must match the left)", |a, b| &*a * &*b);
