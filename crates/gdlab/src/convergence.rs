@@ -144,7 +144,7 @@ pub fn rate_comparison<T: Real>(history: &History<T>, m: &ArrayRef2<T>) -> Resul
 pub struct SweepPoint {
     /// The learning rate.
     pub lr: f64,
-    /// The last loss: after all steps, or where the run was stopped for diverging.
+    /// The last loss recorded: at the last step (before its update), or where the run was stopped for diverging.
     pub final_loss: f64,
     /// The step at which the run diverged, if it did.
     pub diverged_at: Option<usize>,

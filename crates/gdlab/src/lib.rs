@@ -109,10 +109,10 @@ pub use noise_floor::{FloorBand, FloorPoint, excess_floor, floor_band};
 pub use optim::{Adagrad, Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, RmsProp, Sgd};
 pub use plot::{
     Axes, ColorRange, ErrorCurve, Figure, MAX_PANELS, Report, bar_chart, batch_slider, beta_slider,
-    conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, epochs_figure, error_sweep_figure,
-    floor_figure, frame_line, frame_lines, line_chart, losses_line, lr_slider, matrix_heatmaps, momentum_map_figure,
-    plotly_js, race_figure, rate_figure, resend_plotly_js, schedule_figure, sweep_figure, touched_figure,
-    tuning_figure,
+    conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named,
+    epochs_figure, error_sweep_figure, floor_figure, frame_line, frame_lines, line_chart, losses_line, lr_slider,
+    matrix_heatmaps, momentum_map_figure, plotly_js, race_figure, rate_figure, resend_plotly_js, schedule_figure,
+    sweep_figure, touched_figure, tuning_figure,
 };
 pub use real::Real;
 pub use rng::{RANDPERM_LIMIT, TorchRng, TorchUniform};
@@ -131,14 +131,15 @@ pub mod prelude {
         RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot, Stop, TorchRng, Tuning, bar_chart,
         batch_slider, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame,
         conditioning_study, cooccurrence, count_heatmap, curvature_condition, density, diff_animation, diff_heatmap,
-        diff_heatmaps, distance, document_frequency, epochs_figure, error_sweep_figure, excess_floor, fixed_part,
-        floor_band, floor_figure, frame_line, frame_lines, gd_tuning, gradient_step, gram_eigenvalues,
-        heavy_ball_factor, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space,
-        loss_floor, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank,
-        measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse, mse_grad, mse_grad_right,
-        optimizer_race, pinv, predicted_limit, predicted_rates, predicted_steps, race_figure, race_frame,
-        rate_comparison, rate_figure, schedule_figure, seed_losses_frame, show, show_decimals, show_pyformat,
-        show_scalar, side_bound, stability_bound, sweep_figure, touched_figure, tuning_figure, with_condition_number,
+        diff_heatmaps, diff_heatmaps_named, distance, document_frequency, epochs_figure, error_sweep_figure,
+        excess_floor, fixed_part, floor_band, floor_figure, frame_line, frame_lines, gd_tuning, gradient_step,
+        gram_eigenvalues, heavy_ball_factor, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr,
+        line_chart, log_space, loss_floor, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps,
+        matrix_rank, measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse, mse_grad,
+        mse_grad_right, optimizer_race, pinv, predicted_limit, predicted_rates, predicted_steps, race_figure,
+        race_frame, rate_comparison, rate_figure, schedule_figure, seed_losses_frame, show, show_decimals,
+        show_pyformat, show_scalar, side_bound, stability_bound, sweep_figure, touched_figure, tuning_figure,
+        with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

@@ -34,7 +34,7 @@ pub fn ex_04_1(answer: &f64) -> Verdict {
 /// run at lr = 0.3, when only the slowest direction is left: the largest `(1 − 2·lr·λ/N)²`
 /// (within 1e-6).
 pub fn ex_04_2(answer: &f64) -> Verdict {
-    let hint = "in the long run only the slowest direction of the error is left; the loss is a sum of squared \
+    let hint = "in the long run only the slowest direction of the error is left; the loss is a mean of squared \
                 errors, so it shrinks by that direction's factor squared";
     Verdict::judge("4.2", hint, || {
         let slowest = predicted_rates(&lesson_m(), LR_SMALL)?.iter().map(|&(_, f)| f.abs()).fold(0.0, f64::max);

@@ -58,6 +58,20 @@ pub fn diff_heatmap<T: Real>(diff: &ArrayRef2<T>) -> Figure {
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
 pub fn diff_heatmaps<T: Real>(snapshots: &[Snapshot<T>], range: ColorRange) -> Figure {
+    diff_heatmaps_named("X·M − I", snapshots, range)
+}
+
+/// [`diff_heatmaps`] for an error by another name in the title: `X·A − I` when the matrix is A.
+///
+/// ```
+/// use gdlab::prelude::*;
+/// let a = array![[1.0f32, 0.0], [0.0, 1.0], [1.0, 1.0]];
+/// let history = InverseDescent::new(&a).seed(314).lr(1.0).steps(21).record_every(10).run()?;
+/// let figure = diff_heatmaps_named("X·A − I", &history.snapshots, ColorRange::PerPanel);
+/// assert!(figure.to_json().contains("X·A − I during gradient descent"));
+/// # Ok::<(), gdlab::GdlabError>(())
+/// ```
+pub fn diff_heatmaps_named<T: Real>(name: &str, snapshots: &[Snapshot<T>], range: ColorRange) -> Figure {
     let n = snapshots.len();
     let picks: Vec<usize> = if n <= MAX_PANELS {
         (0..n).collect()
@@ -67,7 +81,7 @@ pub fn diff_heatmaps<T: Real>(snapshots: &[Snapshot<T>], range: ColorRange) -> F
     let diffs: Vec<_> = picks.iter().map(|&k| snapshots[k].diff.mapv(Real::as_f64)).collect();
     let panels: Vec<_> =
         picks.iter().zip(&diffs).map(|(&k, d)| (format!("step {}", snapshots[k].step), d.view())).collect();
-    diverging_panels("X·M − I during gradient descent", &panels, range)
+    diverging_panels(&format!("{name} during gradient descent"), &panels, range)
 }
 
 /// A column of a DataFrame on a log-scale y axis, against its `step` column (or the row number).

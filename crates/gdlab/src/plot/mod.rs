@@ -20,7 +20,8 @@ pub use charts::{bar_chart, count_heatmap, line_chart};
 pub use figure::{Figure, Report, plotly_js, resend_plotly_js};
 pub use gradients::{ErrorCurve, error_sweep_figure};
 pub use lesson::{
-    MAX_PANELS, diff_animation, diff_heatmap, diff_heatmaps, frame_line, frame_lines, losses_line, matrix_heatmaps,
+    MAX_PANELS, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named, frame_line, frame_lines, losses_line,
+    matrix_heatmaps,
 };
 pub use momentum::momentum_map_figure;
 pub use optimizers::{beta_slider, lr_slider, race_figure, tuning_figure};

@@ -61,7 +61,7 @@ pub fn sweep_figure(points: &[SweepPoint], bound: f64) -> Figure {
     };
     let mut plot = Plot::new();
     let (x, y) = xy(&ok);
-    plot.add_trace(Scatter::new(x, y).mode(Mode::LinesMarkers).name("converging: loss after the last step"));
+    plot.add_trace(Scatter::new(x, y).mode(Mode::LinesMarkers).name("converging: loss at the last step"));
     let (x, y) = xy(&bad);
     plot.add_trace(
         Scatter::new(x, y)
