@@ -8,7 +8,7 @@ from fractions import Fraction
 import nbformat
 
 import nbtest
-from nbtest import ROOT, executed, exercises_of, solution_cells, text_of
+from nbtest import FIXTURES, ROOT, cell_with, executed, exercises_of, figures, solution_cells, text_of
 
 NB = "03_indicator_matrix.ipynb"
 EPS32 = 2.0 ** -23  # float32's ε, the spacing of its numbers just above 1
@@ -57,16 +57,24 @@ def test_the_float32_floor_is_a_fraction_of_epsilon_squared():
     assert f"a root mean square of ε/{ratio}" in said and f"the mean square, is {loss:.1e}" in said, said
     assert f"{back} of the {moving} entries it would move stay where they are" in said, said
     assert int(back) > int(moving) / 2
+    # Which ones stay: all the entries above 0.125 in size; the ones below 0.05 move.
+    stay, go = ([float(v) for v in part.split(",")] for part in re.search(
+        r"their sizes \|X\|: \[([^\]]+)\] stay, \[([^\]]+)\] move", text).groups())
+    assert len(stay) == int(back) and len(stay) + len(go) == int(moving), text
+    assert 0.125 <= min(stay) and max(stay) < 1 and max(go) < 0.05, text
+    assert f"the {len(go)} that move are below 0.05 in size, where the spacing is under 4e-9" in said, said
+    assert spacing32(max(go)) < 4e-9 < spacing32(0.125) / 2
     # "about 1e-8", "not near ε² ≈ 1.4e-14", and the loss line's "near 1e-15".
     assert 5e-9 < float(reach) < 2e-8 and f"{EPS32 ** 2:.1e}" == "1.4e-14" and loss < EPS32 ** 2 / 5
     assert "near 1e-15" in prose("On a log scale the loss falls")
     last = float(number(r"at step 199: ([\d.e+-]+)", output_of("for t in 0..steps {")))
     assert 3e-16 < last < 3e-15
-    # The spacings the note quotes, and that a move of at most `reach` is below half of them.
+    # The spacings the note quotes, over the ranges the entries that stay lie in.
     sci = lambda x: f"{x:.1e}".replace("e-0", "e-")  # as Rust writes it: 3.0e-8
-    assert f"{sci(spacing32(0.3))} apart between 0.25 and 0.5, {sci(spacing32(0.7))} between 0.5 and 1" in said
-    assert float(reach) < spacing32(0.3) / 2
-    assert f32(f32(0.4) - float(reach)) == f32(0.4), "such a move rounds back in float32"
+    spacings = f"{sci(spacing32(0.2))} apart between 0.125 and 0.25, {sci(spacing32(0.3))} up to 0.5, {sci(spacing32(0.7))} up"
+    assert spacings in said, said
+    assert f32(f32(0.4) - float(reach)) == f32(0.4), "a move below half the spacing rounds back in float32"
+    assert f32(f32(0.0499) - float(reach)) != f32(0.0499), "where the spacing is under 4e-9, it does not"
 
 
 def residual_exactly(rows):
@@ -133,6 +141,9 @@ def test_exercise_3_3_says_the_repeated_words_raise_the_bound():
     assert after <= 2 * before + 1e-9 and 25 / after > 9 / before > 1
     said = prose("### Exercise 3.3 (measure)")
     assert "at most doubles λ_max" in said and "N grows from 9 to 25" in said and "`lr = 1`" in said
+    # It asks which eigenvalue sets the pace, not which of the two zeros: those hold the floor.
+    assert "Two eigenvalues of the new Gram matrix are 0: along their directions the error never changes, and that is the floor." in said
+    assert "Which eigenvalue sets the pace at which the loss comes down to it?" in said, said
     printed = output_of("let ev = gram_eigenvalues(&af)?;")
     assert abs(float(number(r"stability bound 9/λ_max = ([\d.]+)", printed)) - 9 / before) < 1e-3
     # "Two eigenvalues of the new Gram matrix are 0": its rank is 3 of 5 (exact: the first three columns are independent).
@@ -142,6 +153,8 @@ def test_exercise_3_3_says_the_repeated_words_raise_the_bound():
     nb = executed(NB)
     answers = {n: float(text_of(c)) for n, c in zip(exercises_of(nb), solution_cells(nb)) if n in ("3.2", "3.3")}
     assert answers["3.3"] > answers["3.2"] + 1e-3, answers
+    # The floor is the two null directions' share: along a v with A·v = 0, (X·A − I)·v = −v whatever X is.
+    assert abs(answers["3.2"] - (5 - rank(exact)) / 25) < 1e-12, answers
 
 
 def rank(m):
@@ -172,3 +185,92 @@ def test_03_ends_by_pointing_to_04():
     assert last.startswith("Where next: notebook 04, `04_convergence`"), last
     title = nbformat.read(ROOT / "notebooks/04_convergence.ipynb", as_version=4).cells[0].source.splitlines()[0]
     assert "why" in title and "how fast" in title and "when it fails" in title, title
+
+
+def parameter(name, nb):
+    """A knob of the notebook's parameters cell, as written there."""
+    return float(re.search(rf"let {name}: \w+ = ([\d.]+);", cell_with(nb, "let start_seed").source).group(1))
+
+
+def as_f32_bits(values):
+    return [struct.unpack("i", struct.pack("f", v))[0] for v in values]
+
+
+def test_the_losses_against_torchs_bit_for_bit_on_the_left_and_in_the_last_bit_or_two_on_the_right():
+    nb = executed(NB)
+    sides = {case["name"]: case for case in FIXTURES["sides"]}
+    left, right = sides["left_rand"], sides["right_rand"]
+    # torch's runs are this notebook's: its indicator, start seed, rates and number of steps.
+    for case, lr in ((left, "lr"), (right, "lr_right")):
+        assert case["a"] == [[float(v) for v in row] for row in indicator()]
+        assert (case["seed"], case["lr"], case["steps"]) == (parameter("start_seed", nb), parameter(lr, nb), parameter("steps", nb))
+    said = prose("The random matrices are torch's bit for bit")
+    # The left-side loop's losses, all of them, as float32 numbers.
+    (fig,) = figures(cell_with(nb, "frame_line(&losses_frame(&losses)"))
+    ours = fig["data"][0]["y"]
+    assert len(ours) == len(left["losses"]) and as_f32_bits(ours) == as_f32_bits(left["losses"])
+    assert f"left-side loop's losses in this run, all {len(ours)}." in said, said
+    # The right side's first 40, as plotted: some differ by one or two float32 steps.
+    (fig,) = figures(cell_with(nb, "let right = InverseDescent"))
+    (plotted,) = [t["y"] for t in fig["data"] if t["name"] == "loss"]
+    want = right["losses"][:len(plotted)]
+    steps = [abs(a - b) for a, b in zip(as_f32_bits(plotted), as_f32_bits(want), strict=True)]
+    differ = sum(1 for s in steps if s)
+    assert 0 < differ < len(steps) and max(steps) == 2, steps
+    worst = max(abs(a - b) / b for a, b in zip(plotted, want))
+    assert 1e-7 < worst < 2e-7 + 5e-8, worst  # "at most 2e-7", to the one digit quoted
+    assert f"On the right side {differ} of the first {len(plotted)} losses differ from torch's in the last bit or two (at most 2e-7 relative)" in said, said
+    # The loss there is a mean over the 17×17 entries of A·X − I.
+    assert "that loss is the mean of 289 squares" in said and 17 * 17 == 289
+
+
+def pinv_exactly(rows):
+    """A⁺ = (AᵀA)⁻¹Aᵀ in exact fractions, for A of full column rank."""
+    g = [[Fraction(sum(r[i] * r[j] for r in rows)) for j in range(3)] for i in range(3)]
+    inverse = invert(g)
+    return [[sum(inverse[i][k] * rows[d][k] for k in range(3)) for d in range(len(rows))] for i in range(3)]
+
+
+def invert(g):
+    """The inverse of a square matrix of fractions, by Gauss-Jordan elimination."""
+    n = len(g)
+    m = [row[:] + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(g)]
+    for c in range(n):
+        pivot = next(i for i in range(c, n) if m[i][c] != 0)
+        m[c], m[pivot] = m[pivot], m[c]
+        m[c] = [v / m[c][c] for v in m[c]]
+        for i in range(n):
+            if i != c:
+                m[i] = [a - m[i][c] * b for a, b in zip(m[i], m[c])]
+    return [row[n:] for row in m]
+
+
+def test_the_pseudo_inverse_has_the_smallest_sum_of_squares_not_the_smallest_entries():
+    rows = indicator()
+    n = len(rows)
+    a_pinv = pinv_exactly(rows)
+    printed = [[float(v) for v in re.findall(r"-?\d+\.\d+", line)] for line in output_of("let a_pinv = pinv(").splitlines()]
+    printed = [row for row in printed if row]
+    assert all(abs(p - float(e)) <= 0.005 for pr, er in zip(printed, a_pinv, strict=True) for p, e in zip(pr, er, strict=True))
+    said = prose("## Which left inverse?")
+    assert "A⁺ is the one with the smallest norm (the smallest sum of squared entries)." in said, said
+    # Another left inverse, A⁺ + W·(I − A·A⁺), can zero A⁺'s largest entry of row 0: not "the smallest entries".
+    residual = residual_exactly(rows)
+    j = max((d for d in range(n) if residual[d][d] != 0), key=lambda d: abs(a_pinv[0][d]))
+    t = -a_pinv[0][j] / residual[j][j]
+    other = [[a_pinv[i][e] + (t * residual[j][e] if i == 0 else 0) for e in range(n)] for i in range(3)]
+    product = [[sum(other[i][d] * rows[d][k] for d in range(n)) for k in range(3)] for i in range(3)]
+    assert product == [[int(i == k) for k in range(3)] for i in range(3)], "a left inverse"
+    assert other[0][j] == 0 != a_pinv[0][j]
+    # Its sum of squares is larger: ‖A⁺ + W·R‖² = ‖A⁺‖² + ‖W·R‖², as A⁺·R = 0.
+    squares = lambda m: sum(v * v for row in m for v in row)
+    assert squares(other) == squares(a_pinv) + t * t * sum(v * v for v in residual[j]) > squares(a_pinv)
+
+
+def test_the_left_runs_heatmaps_name_the_matrix_a():
+    nb = executed(NB)
+    (fig,) = figures(cell_with(nb, "&snapshots, ColorRange::PerPanel"))
+    title = fig["layout"]["title"]["text"]
+    assert title.startswith("X·A − I during gradient descent") and "M" not in title, title
+    said = prose("at steps 0, 10, 20 and 30")
+    assert said.startswith("`X·A − I` at steps 0, 10, 20 and 30") and "title's M" not in said, said

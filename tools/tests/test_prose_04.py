@@ -71,7 +71,10 @@ def test_only_column_2_stops_and_columns_3_and_4_follow_the_prediction_far_below
         assert all(0.8 < mk / pk < 1.25 for mk, pk in zip(m, p) if mk > 1e-38), lam
     m3, m4 = traces[(9.0, "measured")], traces[(16.0, "measured")]
     assert f"column 3 to {sci(m3[-1], 0)} by the last step" in said, (m3[-1], said)
-    assert f"column 4 to {sci(m4[-1], 0)}, where float32 runs out of numbers" in said, (m4[-1], said)
+    # Column 4 stops at a few of float32's smallest numbers, at the step quoted, and stays there.
+    stop = next(k for k, v in enumerate(m4) if v == m4[-1])
+    assert all(v == m4[-1] for v in m4[stop:]) and m4[stop - 1] > m4[stop] and stop < len(m4) - 10, m4
+    assert f"column 4 to {sci(m4[-1])} by step {stop}, where float32 runs out of numbers, and it stays there." in said, said
     assert m4[-1] < 1e-44 and m4[-1] / (2.0 ** -149) < 8, "a few of float32's smallest numbers"
     # "out of the picture": the y axis stops above both.
     low = 10 ** fig["layout"]["yaxis"]["range"][0]
@@ -79,7 +82,7 @@ def test_only_column_2_stops_and_columns_3_and_4_follow_the_prediction_far_below
 
 
 def test_the_float32_story_of_the_diagonal():
-    said = prose("Why column 2 stops and columns 3 and 4 do not")
+    said = prose("Why column 2 stops at 1e-7 and columns 3 and 4 go far lower (float32)")
     d2 = f32([float(v) for v in re.search(r"step 99: \[([^\]]+)\]", output_of("rate_comparison(")).group(1).split(",")][1])
     # 2·X₂₂ is exact in float32, so X₂₂ = (1 + d₂)/2, two float32 numbers below 0.5.
     x22 = f32((1 + d2) / 2)
@@ -92,6 +95,13 @@ def test_the_float32_story_of_the_diagonal():
     # 3·0.33333334 rounds to 1 in float32; 4·0.25 is 1.
     assert f32(3 * f32(1 / 3)) == 1.0 and f"{f32(1 / 3):.8f}" == "0.33333334" and "`3·0.33333334` rounds to exactly 1" in said
     assert f"{2.0 ** -149:.1e}" == "1.4e-45" and f"{2.0 ** -126:.0e}" == "1e-38"
+    # Column 4 ends at 4 units of the smallest float32: its entries are 4·X, whole units, so one entry
+    # 4·X with X = ±2⁻¹⁴⁹ (the diagonal is exactly 0). The gradient's 2·(4·X)/16 is half a unit: 0.
+    _, traces = rate_traces()
+    last = traces[(16.0, "measured")][-1]
+    assert last == 4 * 2.0 ** -149 and f32(2.0 ** -149) == 2.0 ** -149 and f32(2 * last / 16) == 0.0, last
+    assert ("Column 4 ends with one entry left, `4·X` where X is ±1.4e-45, the smallest float32 there is; the update's "
+            "gradient passes through `2·(4·X)/16`, half of that in size, which rounds to 0, so X never moves again.") in said
 
 
 def test_the_theory_names_the_curvature_and_the_error_agrees():
@@ -132,3 +142,105 @@ def test_04_ends_by_pointing_to_05():
     title = nbformat.read(ROOT / "notebooks/05_optimizers.ipynb", as_version=4).cells[0].source.splitlines()[0]
     for name in ("momentum", "Nesterov", "Adam", "RMSprop", "Adagrad"):
         assert name in title and name in last, (name, title)
+
+
+def parameter(name):
+    """A knob of the notebook's parameters cell, as written there."""
+    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
+    return float(re.search(rf"let {name}: \w+ = ([\d.e-]+);", cell_with(nb, "let seed_count").source).group(1))
+
+
+def start_norms():
+    """{λ: ‖column k of X·M − I‖ at step 0}, from the rate figure: M is diagonal, so columns are directions."""
+    _, traces = rate_traces()
+    return {lam: y[0] for (lam, kind), y in traces.items() if kind == "measured"}
+
+
+def model_loss(lr, t, norms):
+    """The loss after t updates by the theory, column by column: Σ ‖E₀·v‖²·(1 − 2·lr·λ/N)^(2t) / N, N = 16."""
+    return sum(c * c * (1 - 2 * lr * lam / 16) ** (2 * t) for lam, c in norms.items()) / 16
+
+
+def test_the_first_column_keeps_31_percent_after_20_steps_and_the_fourth_0_004_percent_after_4():
+    _, traces = rate_traces()
+    m1, m4 = traces[(1.0, "measured")], traces[(16.0, "measured")]
+    said = prose("**Why the first column converges slowest.**")
+    assert f"after 20 steps {100 * m1[20] / m1[0]:.0f}% of its error is still there" in said, (m1[20] / m1[0], said)
+    assert f"the fourth column (factor 0.079) keeps {100 * m4[4] / m4[0]:.3f}% of its error after four steps" in said, said
+    (fig,) = figures(cell_with(executed(NB), "rate_figure(&rates)"))
+    (rate,) = [float(t["name"].split("rate ")[1]) for t in fig["data"] if t["name"].startswith("λ = 16.0000: measured")]
+    assert f"(factor {rate:.3f})" in said and "gone" not in said
+
+
+def sweep():
+    (fig,) = figures(cell_with(executed(NB), "sweep_figure(&sweep, bound)"))
+    return {t["name"]: list(zip(t["x"], t["y"])) for t in fig["data"]}
+
+
+def test_the_sweep_plots_the_loss_at_the_last_step_or_where_a_diverging_run_stopped():
+    traces = sweep()
+    ok, bad = traces["converging: loss at the last step"], traces["diverged: loss where the run stopped"]
+    assert ok and bad and max(lr for lr, _ in ok) < 1 < min(lr for lr, _ in bad), traces.keys()
+    said = prose("We sweep the learning rate")
+    assert "from 0.01 to 1.3 and plot the loss at the last step (for a run that diverges, the loss where it was stopped)." in said
+    assert abs(min(lr for lr, _ in ok) - 0.01) < 1e-12 and abs(max(lr for lr, _ in bad) - 1.3) < 1e-12
+    # "At the last step": the loss before the last update, after steps − 1 of them, as the theory gives it
+    # (and not after all of them). Near the best rate, where the fast columns are gone and float32's last digits
+    # do not matter yet.
+    norms, steps = start_norms(), int(parameter("steps"))
+    near = [(lr, loss) for lr, loss in ok if lr > 0.4]
+    assert len(near) >= 3
+    assert all(abs(model_loss(lr, steps - 1, norms) / loss - 1) < 0.02 for lr, loss in near), near
+    assert not all(abs(model_loss(lr, steps, norms) / loss - 1) < 0.02 for lr, loss in near)
+
+
+def test_over_100_steps_a_rate_below_16_17_ends_lower():
+    traces, norms, steps = sweep(), start_norms(), int(parameter("steps"))
+    said = prose("The best rate in the long run")
+    assert "`1 − lr/8 = 2·lr − 1`, at lr = 16/17 ≈ 0.94" in said and abs((1 - (16 / 17) / 8) - (2 * 16 / 17 - 1)) < 1e-15
+    # The plot's lowest point, below 16/17, and lower than the loss at 16/17 (the theory, checked above against the plot).
+    lr_low, loss_low = min(traces["converging: loss at the last step"], key=lambda p: p[1])
+    assert lr_low < 16 / 17 and f"(the plot's lowest point is at lr = {lr_low:.2f})" in said, (lr_low, said)
+    at_best = model_loss(16 / 17, steps - 1, norms)
+    assert loss_low < at_best / 3, (loss_low, at_best)
+    # Column 4 starts with 3.3 times column 1's error, and at 16/17 still holds most of what is left.
+    assert f"at 16/17 column 4, which starts with {norms[16.0] / norms[1.0]:.1f} times column 1's error, still holds most" in said
+    assert model_loss(16 / 17, steps - 1, {16.0: norms[16.0]}) > at_best / 2
+    # Lowering the rate by δ: |1 − 2·lr·16/16| = 2·lr − 1 falls by 2δ, 1 − 2·lr·1/16 rises by δ/8.
+    assert "lowering the rate by δ cuts column 4's factor by 2δ while it raises column 1's by only δ/8" in said
+
+
+def test_several_rates_tie_in_exercise_4_4_and_16_17_is_not_among_them():
+    nb = executed(NB)
+    (answer,) = [float(text_of(c)) for n, c in zip(exercises_of(nb), solution_cells(nb)) if n == "4.4"]
+    norms, tolerance = start_norms(), parameter("tolerance")
+
+    def steps_to(lr):
+        return next(t for t in range(5000) if model_loss(lr, t, norms) <= tolerance)
+
+    rates = [k / 1000 for k in range(500, 1000)]
+    fewest = min(steps_to(lr) for lr in rates)
+    ties = [lr for lr in rates if steps_to(lr) == fewest]
+    assert len(ties) >= 5 and answer in ties and steps_to(16 / 17) > fewest + 2, (ties, answer)
+    said = prose("### Exercise 4.4")
+    assert "Which learning rates bring the loss" in said and "Several tie; measure them and give one." in said, said
+    assert "Is the theory's best rate in the long run, `N/(λ_min + λ_max)`, among them?" in said
+
+
+def test_inverse_is_accurate_at_once_not_exact():
+    printed = output_of("let h4 = hilbert(4);")
+    largest = re.search(r"inverse of Hilbert 4: largest entry of X·M − I ([\d.e+-]+)", printed).group(1)
+    assert 0 < float(largest) < 1e-10, printed
+    said = prose("By the `predicted` column")
+    assert f"while `inverse` (an LU solve) gets there at once: the largest entry of its `X·M − I` is {largest}." in said
+    assert "exact" not in said
+
+
+def test_exercise_4_2_solution_says_mean():
+    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
+    (cell,) = [c for n, c in zip(exercises_of(nb), solution_cells(nb)) if n == "4.2"]
+    assert "the loss is a mean of squared errors" in cell.source and "sum of squared" not in cell.source
+    assert "(The loss is a mean of squared errors.)" in prose("### Exercise 4.2 (predict)")
+    # The check's hint, which the student edition prints, says the same.
+    student = text_of(cell_with(executed(NB, nbtest.STUDENT), "check::ex_04_2("))
+    assert "the loss is a mean of squared errors" in student and "sum of squared" not in student, student
