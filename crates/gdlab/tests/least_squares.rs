@@ -32,8 +32,9 @@ fn matrix<T: Real>(rows: &Value) -> Array2<T> {
     Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| T::from_f64_lossy(rows[i][j]))
 }
 
-/// A 0/1 matrix product adds subsets of X's entries, in matrixmultiply's order here and in
-/// BLAS's in torch: the last bits can differ, so runs agree to 1e-5 relative, not to the bit.
+/// The last bits can differ: a loss's mean adds its squares in another order than torch's (the
+/// cause in notebook 03's right-side run, whose A·X is torch's to the bit), and a dense product
+/// may add in matrixmultiply's order where torch uses BLAS's. So runs agree to 1e-5 relative.
 const REL: f64 = 1e-5;
 
 fn near(got: f64, want: f64, scale: f64) -> bool {
