@@ -120,3 +120,108 @@ def test_05_where_next_names_notebook_06_which_lowers_lr_over_time():
     said = prose("Where next:")
     assert said.startswith("Where next: notebook 06") and "schedulers" in said
     assert "in practice one lowers `lr` over time, as notebook 06 shows" in prose("**Why Adam is slow here.**")
+
+
+def test_05_the_rates_are_measured_before_the_loss_falls_to_1e_24_where_round_off_takes_over():
+    said = prose("We measure each rate from the losses")
+    assert "the second half of the steps before the loss falls to 1e-24" in said
+    assert "the heavy ball's runs bottom out below 1e-30" in said
+    nb = executed(NB)
+    for snippet in ['("plain descent", &gd_run', '("plain descent", &gd_hard_run']:
+        (fig,) = figures(cell_with(nb, snippet))
+        (heavy,) = [t["y"] for t in fig["data"] if t["name"] == "heavy ball: measured"]
+        assert 0 < min(heavy) < 1e-30, (snippet, min(heavy))
+    for case in TORCH["tuning"]:
+        if case["optimizer"] != "heavy_ball":
+            continue
+        losses = case["losses"]
+        usable = next(i for i, l in enumerate(losses) if not l > 1e-24)
+        windowed = (losses[usable - 1] / losses[usable // 2]) ** (0.5 / (usable - 1 - usable // 2))
+        half = len(losses) // 2
+        literal = (losses[-1] / losses[half]) ** (0.5 / (len(losses) - 1 - half))
+        # Over the literal second half of the run the round-off floor would enter: another rate.
+        assert literal > 1.1 * windowed, (case["name"], windowed, literal)
+
+
+def test_05_adams_climb_is_in_the_three_stiffer_columns_most_in_the_third_and_fourth():
+    text = output_of("let adam_start")
+    losses = [float(v) for v in re.search(r"^Adam's loss, steps 0 to 15: \[(.*)\]$", text, re.M).group(1).split(", ")]
+    before, after = (
+        [float(v) for v in part.split(", ")]
+        for part in re.search(r"^each column's part of it, step 6 → step 11: \[(.*)\] → \[(.*)\]$", text, re.M).groups()
+    )
+    # The four parts add up to the loss (each printed to 3 decimals).
+    assert abs(sum(before) - losses[6]) <= 0.0025 and abs(sum(after) - losses[11]) <= 0.0025, (before, after, losses)
+    climb = [b - a for a, b in zip(before, after, strict=True)]
+    assert climb[0] < 0 < climb[1] < climb[2] and climb[1] < climb[3], f"the three stiffer columns climb: {climb}"
+    assert climb[2] + climb[3] > 0.5 * (losses[11] - losses[6]), climb
+    said = prose("**Why Adam is slow here.**")
+    assert "in the three stiffer columns its steps" in said and "the third and fourth columns carry most of the climb" in said
+    assert "stiffest column" not in said
+
+
+def test_05_the_lr_sliders_matrix_is_at_step_20_or_where_a_diverged_run_stopped():
+    (fig,) = figures(cell_with(executed(NB), "lr_slider("))
+    steps = fig["layout"]["sliders"][0]["steps"]
+    stopped = 0
+    for i, step in enumerate(steps):
+        curve = fig["data"][2 * i]["y"]
+        at = int(re.match(r"X·M − I at step (\d+) ·", step["args"][1]["xaxis2.title.text"]).group(1))
+        if "✗" in step["label"]:
+            assert at == len(curve) - 1 < 20, (step["label"], at, len(curve))
+            stopped += 1
+        else:
+            assert at == 20 and len(curve) == 100, (step["label"], at)
+    assert stopped > 0, "some rate past the bound diverges"
+    assert "(for a run that diverged, at the step where it was stopped)" in prose("## Drag the learning rate")
+
+
+def test_05_each_beta_title_gives_the_last_loss_its_curve_shows_and_the_side_of_the_threshold():
+    (fig,) = figures(cell_with(executed(NB), "beta_slider("))
+    least = float(re.search(r"stable for β > ([\d.]+):", output_of("let least_beta")).group(1))
+    for i, step in enumerate(fig["layout"]["sliders"][0]["steps"]):
+        title = step["args"][1]["title.text"]
+        beta, side, threshold = re.match(r"β = ([\d.]+) · (above|below) the stability threshold lr/bound − 1 = ([\d.]+) · ",
+                                         title).groups()
+        assert abs(float(threshold) - least) <= 0.005 and side == ("above" if float(beta) > float(threshold) else "below")
+        curve = fig["data"][2 * i]
+        if "✗" in step["label"]:
+            assert title.endswith("· diverges"), title
+            continue
+        at, loss = re.search(r"· loss at step (\d+): (\S+)$", title).groups()
+        assert int(at) == curve["x"][-1] == len(curve["y"]) - 1 == 99, (title, len(curve["y"]))
+        assert abs(float(loss) - curve["y"][-1]) <= 0.005 * curve["y"][-1], (title, curve["y"][-1])
+    said = prose("## Drag the momentum")
+    assert "each title says on which side of that β it lies" in said
+
+
+def test_05_the_map_is_blank_from_the_boundary_on_and_spirals_at_root_beta_over_a_band():
+    (fig,) = figures(cell_with(executed(NB), "momentum_map_figure("))
+    heat, boundary = fig["data"][0], fig["data"][1]
+    # diag(1, 2, 3, 4): h = 2λ/N for λ = 1, 4, 9, 16, N = 16; the boundary lr·h_max = 2(1 + β).
+    h_min, h_max = 2 * 1 / 16, 2 * 16 / 16
+    assert all(abs(x - 2 * (1 + y) / h_max) < 1e-12 for x, y in zip(boundary["x"], boundary["y"], strict=True))
+    polyak = ((math.sqrt(h_max) - math.sqrt(h_min)) / (math.sqrt(h_max) + math.sqrt(h_min))) ** 2
+    on_edge, covered = 0, {}
+    for beta, row in zip(heat["y"], heat["z"], strict=True):
+        edge = 2 * (1 + beta) / h_max
+        stable = [lr for lr, z in zip(heat["x"], row, strict=True) if z is not None]
+        assert all(z is None or z < 1 for z in row)
+        assert stable == [lr for lr in heat["x"] if lr < edge - 1e-9], ("blank exactly from the boundary on", beta)
+        on_edge += any(abs(lr - edge) < 1e-9 for lr in heat["x"])
+        root = math.sqrt(beta)
+        low, high = (1 - root) ** 2 / h_min, (1 + root) ** 2 / h_max
+        spiral = [lr for lr, z in zip(heat["x"], row, strict=True) if z is not None and abs(z - root) < 1e-6]
+        inside = [lr for lr in stable if low + 1e-6 < lr < high - 1e-6]
+        assert set(inside) <= set(spiral) <= {lr for lr in stable if low - 1e-6 <= lr <= high + 1e-6}, beta
+        if beta < polyak - 1e-9:
+            assert not spiral, beta
+        covered[beta] = (len(spiral), len(stable))
+    assert on_edge > 0, "some grid point lies on the boundary itself, and is blank"
+    widths = [n for b, (n, _) in sorted(covered.items()) if b > polyak]
+    assert widths == sorted(widths), "the band widens with β"
+    assert all(total - n <= 2 for b, (n, total) in covered.items() if b >= 0.84 - 1e-9), covered
+    assert all(total - n >= 5 for b, (n, total) in covered.items() if b <= 0.78 + 1e-9), "not much below 0.84"
+    said = prose("Darker is faster.")
+    assert "from `(1 − √β)²/h_min` to `(1 + √β)²/h_max`" in said and "from β ≈ 0.84 it holds nearly every stable rate" in said
+    assert "blank where it is 1 or more" in prose("## The momentum map")

@@ -10,12 +10,15 @@ use super::style::rows_of;
 use crate::momentum_map::{MomentumMap, RatePoint};
 
 /// The predicted rate `max |σ|` as a heatmap over (lr, β), darker where it is faster, blank
-/// where it is 1 or more (the run diverges); the stability boundary `lr = 2(1 + β)/h_max` as a
+/// where it is 1 or more (on the boundary the error does not shrink; past it the run diverges),
+/// a rate within round-off of 1 included; the stability boundary `lr = 2(1 + β)/h_max` as a
 /// black line; Polyak's optimum as a star; and `points`, measured runs, as black circles labelled
 /// with their measured rate, or red crosses where the run diverged.
 pub fn momentum_map_figure(map: &MomentumMap, points: &[RatePoint], title: &str) -> Figure {
     let mut plot = Plot::new();
-    let shown = map.rates.mapv(|r| if r < 1.0 { r } else { f64::NAN });
+    // On the boundary itself the rate is 1 (σ = −1), but computed it can come out a rounding
+    // below, e.g. 0.9999999999999999 at lr 1.54, β 0.54: that is 1, and blank too.
+    let shown = map.rates.mapv(|r| if r < 1.0 - 1e-12 { r } else { f64::NAN });
     let fastest = shown.iter().copied().filter(|r| r.is_finite()).fold(1.0, f64::min);
     plot.add_trace(
         HeatMap::new(map.lrs.clone(), map.betas.clone(), rows_of(shown.view()))

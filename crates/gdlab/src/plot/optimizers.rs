@@ -104,7 +104,9 @@ pub fn lr_slider<T: Real>(descent: &InverseDescent<T>, lrs: &[f64], at_step: usi
 }
 
 /// One heavy-ball run of `descent` per momentum factor β, at `descent`'s learning rate, shown
-/// with a slider as in [`lr_slider`].
+/// with a slider as in [`lr_slider`]. Each title says on which side of the stability threshold
+/// `lr/bound − 1` its β lies, and gives the last loss its curve shows, at the run's last step
+/// (step 99 of 100: the loss before that step's update).
 ///
 /// # Errors
 /// The parameter errors of [`InverseDescent::trace`], e.g. a β outside [0, 1).
@@ -116,12 +118,13 @@ pub fn beta_slider<T: Real>(descent: &InverseDescent<T>, betas: &[f64], at_step:
         let outcome = if run.history.diverged_at().is_some() {
             "diverges".to_string()
         } else {
-            format!("loss after {} steps {:.2e}", run.history.losses.len(), run.history.final_loss().as_f64())
+            let last = run.history.losses.len().saturating_sub(1);
+            format!("loss at step {last}: {:.2e}", run.history.final_loss().as_f64())
         };
         match least {
             Some(b) if b > 0.0 => {
                 let side = if run.value > b { "above" } else { "below" };
-                format!("{side} the least stable β = lr/bound − 1 = {b:.3}: {outcome}")
+                format!("{side} the stability threshold lr/bound − 1 = {b:.3} · {outcome}")
             }
             _ => format!("heavy-ball momentum: {outcome}"),
         }
