@@ -468,6 +468,67 @@ def notebook05():
     }
 
 
+def notebook06_run(a, y, state, batch, epochs, lr, make_scheduler=None):
+    """Notebook 06's shuffled minibatch run from w = 0 on torch's generator after the problem's draws:
+    the rate of each epoch, the loss over all documents after every step, and after every epoch."""
+    torch.set_rng_state(state)
+    w = torch.zeros(a.shape[1], requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr)
+    sched = make_scheduler(opt) if make_scheduler else None
+    lrs, step_losses, epoch_losses = [], [], []
+    for _ in range(epochs):
+        lrs.append(opt.param_groups[0]["lr"])
+        perm = torch.randperm(a.shape[0])
+        for k in range(0, a.shape[0], batch):
+            idx = perm[k:k + batch]
+            loss = ((a[idx] @ w - y[idx]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                step_losses.append(float(((a @ w - y) ** 2).mean()))
+        epoch_losses.append(step_losses[-1])
+        if sched:
+            sched.step()
+    return {"lrs": lrs, "step_losses": step_losses, "epoch_losses": epoch_losses}
+
+
+def notebook06():
+    """Notebook 06's runs at its parameters (seed 314, 100 documents, 8 words, p 0.3, 30 epochs): L⋆ by
+    torch's pinv, the comparison of batch sizes at lr 0.05 (and full batch at its best rate), the
+    schedules at lr 0.1 with batches of 4, and the noise-free run of single documents."""
+    def problem(noise):
+        torch.manual_seed(314)
+        a = (torch.rand(100, 8) < 0.3).float()
+        w_true = torch.rand(8)
+        u = torch.rand(100)
+        y = a @ w_true + noise * (2 * u - 1)
+        w_star = torch.linalg.pinv(a.double()) @ y.double()
+        loss_star = float(((a.double() @ w_star - y.double()) ** 2).mean())
+        return a, y, torch.get_rng_state(), loss_star
+
+    a, y, state, loss_star = problem(0.1)
+    h = torch.linalg.eigvalsh((2 / 100) * a.double().T @ a.double())
+    best = float(2 / (h[0] + h[-1]))
+
+    def epochs_of(run):
+        return {"lrs": run["lrs"], "epoch_losses": run["epoch_losses"]}
+
+    runs = [{"name": name, "batch": batch, "lr": lr, **epochs_of(notebook06_run(a, y, state, batch, 30, lr))}
+            for name, batch, lr in [("full batch", 100, 0.05), ("full batch, its best lr", 100, best),
+                                    ("batch 16", 16, 0.05), ("batch 1", 1, 0.05)]]
+    schedules = [{"name": name, "batch": 4, "lr": 0.1, **epochs_of(notebook06_run(a, y, state, 4, 30, 0.1, make))}
+                 for name, make in [
+                     ("constant", None),
+                     ("step", lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)),
+                     ("exponential", lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)),
+                     ("cosine", lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=30, eta_min=0)),
+                 ]]
+    a0, y0, state0, loss_star0 = problem(0.0)
+    noise_free = {"loss_star": loss_star0, **notebook06_run(a0, y0, state0, 1, 30, 0.05)}
+    return {"seed": 314, "loss_star": loss_star, "runs": runs, "schedules": schedules, "noise_free": noise_free}
+
+
 def sections():
     """Each section of the JSON, by name, as a function that computes it."""
     return {
@@ -500,6 +561,8 @@ def sections():
         "minibatch": minibatch_runs,
         # Notebook 05's float64 studies, from notebook 01's start converted (not torch's float64 draw).
         "notebook05": notebook05,
+        # Notebook 06's runs at its own parameters, for its prose on how close it comes to torch.
+        "notebook06": notebook06,
     }
 
 

@@ -52,8 +52,8 @@ def test_the_written_out_loop_is_gdlabs_run_and_torchs(nb):
     excess = number(r"L − L⋆ = (\S+);", text)
     star = loss_star(nb)
     want = fixture("batch16_noise")["epoch_losses"][-1]
-    # L = L⋆ + (L − L⋆), each printed to 4 digits; the runs agree with torch's within 1e-4 of L.
-    assert abs(star + float(excess) - want) <= half_unit(excess) + 5e-7 + 1e-4 * want, (star, excess, want)
+    # L = L⋆ + (L − L⋆), each printed to 4 digits; the runs agree with torch's within 3e-6 of L.
+    assert abs(star + float(excess) - want) <= half_unit(excess) + 5e-7 + 3e-6 * want, (star, excess, want)
 
 
 def test_full_batch_at_its_best_rate_goes_below_the_minibatches_floors(nb):
@@ -67,7 +67,8 @@ def test_full_batch_at_its_best_rate_goes_below_the_minibatches_floors(nb):
     assert first["batch 1"] < first["batch 16"] < first["full batch, its best lr"] < first["full batch"], \
         f"after one epoch the small batches start far ahead: {first}"
     want = fixture("full_batch_noise")["epoch_losses"][-1]
-    assert abs(loss_star(nb) + final["full batch"] - want) <= 1e-4 * want + 5e-5, (final["full batch"], want)
+    # L⋆ printed to 4 digits, L − L⋆ to 3; L agrees with torch's within 3e-6 of its size.
+    assert abs(loss_star(nb) + final["full batch"] - want) <= 3e-6 * want + 5e-7 + 5e-5, (final["full batch"], want)
 
 
 def floor_points(nb):
@@ -96,8 +97,10 @@ def test_the_floor_grows_with_lr_and_shrinks_with_the_batch(nb):
             assert values == sorted(values), (b, what, values)
     for lr in lrs:
         for small, large in zip(batches, batches[1:]):
-            drop = at[(lr, small)]["predicted"] / at[(lr, large)]["predicted"]
-            assert 3.5 < drop < 5.5, f"each 4× in the batch moves it down by about 4×: {drop}"
+            for what in ["predicted", "fresh"]:
+                drop = at[(lr, small)][what] / at[(lr, large)][what]
+                # Printed to 3 digits, so known to about 1%.
+                assert 4 * 0.99 < drop < 5 * 1.01, f"each 4× in the batch moves the {what} floor down 4 to 5 times: {drop}"
 
 
 def test_shuffled_epochs_settle_lower_most_of_all_at_small_rates(nb):

@@ -21,10 +21,10 @@ fn excess(losses: &[f32], loss_star: f64) -> Vec<f64> {
     losses.iter().map(|&l| f64::from(l) - loss_star).map(|e| if e > 0.0 { e } else { f64::NAN }).collect()
 }
 
-fn excess_axis<'a>(traces: impl IntoIterator<Item = &'a Vec<f64>>) -> Axis {
-    log_axis(traces.into_iter().flatten().copied())
-        .title(Title::with_text("L(w) − L⋆"))
-        .exponent_format(ExponentFormat::Power)
+/// A log axis for `L(w) − L⋆`, named for what it shows: `L(w)` itself where `L⋆` is given as 0.
+fn excess_axis<'a>(traces: impl IntoIterator<Item = &'a Vec<f64>>, loss_star: f64) -> Axis {
+    let name = if loss_star == 0.0 { "L(w)" } else { "L(w) − L⋆" };
+    log_axis(traces.into_iter().flatten().copied()).title(Title::with_text(name)).exponent_format(ExponentFormat::Power)
 }
 
 /// Runs given owned or borrowed, as the notebook has them.
@@ -58,7 +58,7 @@ fn runs_figure(runs: &[(&str, &MinibatchRun)], loss_star: f64, docs: Option<usiz
         Layout::new()
             .title(Title::with_text(title))
             .x_axis(Axis::new().title(Title::with_text(x_title)))
-            .y_axis(excess_axis(&ys))
+            .y_axis(excess_axis(&ys, loss_star))
             .height(420),
     );
     Figure::new(plot, 440)
@@ -70,7 +70,8 @@ pub fn epochs_figure(runs: &[(&str, impl Borrow<MinibatchRun>)], loss_star: f64,
 }
 
 /// `L(w) − L⋆` after every step, against the documents touched so far, one line per run: the
-/// x axis on which a gradient costs what it costs.
+/// x axis on which a gradient costs what it costs. With `loss_star` 0 it shows `L(w)` itself,
+/// and its axis says so.
 pub fn touched_figure(runs: &[(&str, impl Borrow<MinibatchRun>)], loss_star: f64, docs: usize, title: &str) -> Figure {
     runs_figure(&borrowed(runs), loss_star, Some(docs), title)
 }
@@ -195,7 +196,7 @@ pub fn schedule_figure(
             .x_axis(Axis::new().title(Title::with_text("epoch")))
             .y_axis(log_axis(lr_values).title(Title::with_text("learning rate")).exponent_format(ExponentFormat::Power))
             .x_axis2(Axis::new().title(Title::with_text("epoch")))
-            .y_axis2(excess_axis(&ys))
+            .y_axis2(excess_axis(&ys, loss_star))
             .legend(Legend::new().orientation(plotly::common::Orientation::Horizontal).y(-0.2))
             .height(460),
     );
@@ -287,7 +288,7 @@ pub fn batch_slider(problem: &Documents, batches: &[usize], epochs: usize, lr: f
                 fixed(log_axis(xs.iter().copied()), &xs)
                     .title(Title::with_text("documents touched (gradient evaluations)")),
             )
-            .y_axis(fixed(excess_axis(&ys), ys.iter().flatten()))
+            .y_axis(fixed(excess_axis(&ys, loss_star), ys.iter().flatten()))
             .height(500)
             .sliders(vec![
                 Slider::new()
