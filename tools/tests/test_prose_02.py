@@ -1,6 +1,7 @@
 """Notebook 02: each sentence that states a number or a behaviour of the run, tied to what the run
 printed. A sentence can be wrong without a wrong digit ("the swings die out", "x + h rounds back to
 x"), so these tests also check the behaviour that the sentence names."""
+import functools
 import math
 import re
 
@@ -12,12 +13,8 @@ from nbtest import ROOT, cell_with, executed, figures, solution_cells, text_of, 
 NB = "02_gradients.ipynb"
 
 
-def prose(snippet):
-    return nbtest.prose(NB, snippet)
-
-
-def output_of(snippet):
-    return nbtest.output_of(NB, snippet)
+prose = functools.partial(nbtest.prose, NB)
+output_of = functools.partial(nbtest.output_of, NB)
 
 
 def test_the_summed_gradients_roots_lie_on_the_unit_circle():

@@ -1,5 +1,6 @@
 """Notebook 05: every figure its prose states about a run is the one that run printed, and the
 float64 studies are torch's, run from notebook 01's start (its float32 draw, converted)."""
+import functools
 import math
 import re
 
@@ -12,12 +13,8 @@ NB = "05_optimizers.ipynb"
 TORCH = FIXTURES["notebook05"]
 
 
-def prose(snippet):
-    return nbtest.prose(NB, snippet)
-
-
-def output_of(snippet):
-    return nbtest.output_of(NB, snippet)
+prose = functools.partial(nbtest.prose, NB)
+output_of = functools.partial(nbtest.output_of, NB)
 
 
 def same(printed, value):

@@ -1,4 +1,5 @@
 """Notebook 06: every figure its prose states about a run is the one that run printed."""
+import functools
 import json
 import math
 import re
@@ -12,12 +13,8 @@ NB = "06_stochastic_descent.ipynb"
 TORCH = FIXTURES["notebook06"]
 
 
-def prose(snippet):
-    return nbtest.prose(NB, snippet)
-
-
-def output_of(snippet):
-    return nbtest.output_of(NB, snippet)
+prose = functools.partial(nbtest.prose, NB)
+output_of = functools.partial(nbtest.output_of, NB)
 
 
 def number(pattern, text):
