@@ -186,3 +186,23 @@ def test_every_written_out_optimizer_loop_follows_torchs_numbers():
         (want,) = [r for r in runs if r["lr"] == (0.01 if key == "rmsprop" else lr)]
         # printed to four digits
         assert abs(float(final) - want["losses"][-1]) <= 5e-4 * want["losses"][-1], (name, final)
+
+
+# A zero printed with a sign: -0, -0.00, -0.0000, -0.0000e+00 (and not -0.0001, a number).
+SIGNED_ZERO = re.compile(r"(?<![\w.])-0(?:\.0+)?(?:e[-+]?0+)?(?![\w.])")
+
+
+def test_signed_zero_finds_zeros_only():
+    assert SIGNED_ZERO.findall("[[-0.00 0.5] -0.0000, -0.0000e+00 -0 x]") == ["-0.00", "-0.0000", "-0.0000e+00", "-0"]
+    assert not SIGNED_ZERO.findall("-0.0001 -0.05 -0.00e-3 -10.00 1e-0.5 step-0")
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_no_zero_prints_with_a_sign_but_where_the_original_does(src):
+    """A −0.00 suggests a sign the mathematics does not have; 01 keeps it where the original's
+    numpy formatter prints it, character for character."""
+    found = [m for c in executed(src.name).cells if c.cell_type == "code" for m in SIGNED_ZERO.findall(text_of(c))]
+    if src.name.startswith("01"):
+        assert found, "01 prints the original's -0.00 (the scan finds them where they are)"
+    else:
+        assert not found, f"{src.name} prints {found[:5]}"
