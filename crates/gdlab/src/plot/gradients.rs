@@ -1,6 +1,6 @@
 //! The gradients notebook's figure: finite-difference error against the step h.
 
-use plotly::common::{Anchor, DashType, ExponentFormat, Line, Mode, Title};
+use plotly::common::{Anchor, DashType, Line, Mode, Title};
 use plotly::layout::{Annotation, Layout, Shape, ShapeLine, ShapeType};
 use plotly::{Plot, Scatter};
 
@@ -64,14 +64,8 @@ pub fn error_sweep_figure(hs: &[f64], curves: &[ErrorCurve<'_>], title: &str) ->
     plot.set_layout(
         Layout::new()
             .title(Title::with_text(title))
-            .x_axis(
-                log_axis(hs.iter().copied()).exponent_format(ExponentFormat::Power).title(Title::with_text("step h")),
-            )
-            .y_axis(
-                log_axis(errors)
-                    .exponent_format(ExponentFormat::Power)
-                    .title(Title::with_text("largest |estimate − exact|")),
-            )
+            .x_axis(log_axis(hs.iter().copied()).title(Title::with_text("step h")))
+            .y_axis(log_axis(errors).title(Title::with_text("largest |estimate − exact|")))
             .shapes(shapes)
             .annotations(notes)
             .height(460),

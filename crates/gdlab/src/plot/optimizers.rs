@@ -1,7 +1,7 @@
 //! Notebook 05's figures: the sliders, the tuning against theory, the race.
 
 use ndarray::Array2;
-use plotly::common::{DashType, ExponentFormat, Line, Mode, Pad, Title, Visible};
+use plotly::common::{DashType, Line, Mode, Pad, Title, Visible};
 use plotly::layout::{Axis, GridPattern, Layout, LayoutGrid, Slider, SliderCurrentValue, SliderMethod, SliderStep};
 use plotly::{Bar, Plot, Scatter};
 
@@ -70,8 +70,7 @@ fn knob_figure<T: Real>(
             .x_axis(Axis::new().title(Title::with_text("step")))
             .y_axis(
                 log_axis(runs.iter().flat_map(|r| r.history.losses.iter().map(|l| l.as_f64())))
-                    .title(Title::with_text("loss"))
-                    .exponent_format(ExponentFormat::Power),
+                    .title(Title::with_text("loss")),
             )
             .x_axis2(Axis::new().title(Title::with_text(heat_title)).dtick(1.0))
             .y_axis2(Axis::new().range(vec![rows as f64 - 0.5, -0.5]).dtick(1.0))
@@ -174,7 +173,7 @@ pub fn tuning_figure<T: Real>(runs: &[(&str, &History<T>, Tuning)], title: &str)
         Layout::new()
             .title(Title::with_text(title))
             .x_axis(Axis::new().title(Title::with_text("step")))
-            .y_axis(y_axis.exponent_format(ExponentFormat::Power))
+            .y_axis(y_axis)
             .height(440),
     );
     Figure::new(plot, 460)

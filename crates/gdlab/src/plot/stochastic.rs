@@ -3,7 +3,7 @@
 
 use std::borrow::Borrow;
 
-use plotly::common::{DashType, ExponentFormat, Fill, Line, Marker, MarkerSymbol, Mode, Pad, Title, Visible};
+use plotly::common::{DashType, Fill, Line, Marker, MarkerSymbol, Mode, Pad, Title, Visible};
 use plotly::layout::{
     Axis, GridPattern, Layout, LayoutGrid, Legend, Slider, SliderCurrentValue, SliderMethod, SliderStep,
 };
@@ -24,7 +24,7 @@ fn excess(losses: &[f32], loss_star: f64) -> Vec<f64> {
 /// A log axis for `L(w) − L⋆`, named for what it shows: `L(w)` itself where `L⋆` is given as 0.
 fn excess_axis<'a>(traces: impl IntoIterator<Item = &'a Vec<f64>>, loss_star: f64) -> Axis {
     let name = if loss_star == 0.0 { "L(w)" } else { "L(w) − L⋆" };
-    log_axis(traces.into_iter().flatten().copied()).title(Title::with_text(name)).exponent_format(ExponentFormat::Power)
+    log_axis(traces.into_iter().flatten().copied()).title(Title::with_text(name))
 }
 
 /// Runs given owned or borrowed, as the notebook has them.
@@ -109,9 +109,7 @@ pub fn floor_figure(points: &[FloorPoint], title: &str) -> Figure {
         Layout::new()
             .title(Title::with_text(title))
             .x_axis(log_axis(points.iter().map(|p| p.lr)).title(Title::with_text("learning rate")))
-            .y_axis(
-                log_axis(ys).title(Title::with_text("floor: mean L(w) − L⋆")).exponent_format(ExponentFormat::Power),
-            )
+            .y_axis(log_axis(ys).title(Title::with_text("floor: mean L(w) − L⋆")))
             .height(480),
     );
     Figure::new(plot, 500)
@@ -194,7 +192,7 @@ pub fn schedule_figure(
             .title(Title::with_text(title))
             .grid(LayoutGrid::new().rows(1).columns(2).pattern(GridPattern::Independent))
             .x_axis(Axis::new().title(Title::with_text("epoch")))
-            .y_axis(log_axis(lr_values).title(Title::with_text("learning rate")).exponent_format(ExponentFormat::Power))
+            .y_axis(log_axis(lr_values).title(Title::with_text("learning rate")))
             .x_axis2(Axis::new().title(Title::with_text("epoch")))
             .y_axis2(excess_axis(&ys, loss_star))
             .legend(Legend::new().orientation(plotly::common::Orientation::Horizontal).y(-0.2))
