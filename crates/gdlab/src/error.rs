@@ -170,8 +170,9 @@ fn diverged_message(step: Option<usize>, loss: f64, lr: f64, bound: f64) -> Stri
     format!("gradient descent diverged{at} (loss = {}): {why}", readable(loss))
 }
 
-/// A loss as a reader writes it: 4 significant digits in plain notation from 0.001 to 10⁶
-/// (35.18, 0.004217), else `1.234e9`; `inf` and `NaN` as they are.
+/// A loss as a reader writes it: plain notation from 0.001 to 10⁶ with at least 4 significant
+/// digits and no decimals past them (35.18, 0.004217, 668192), else `1.234e9`; `inf` and `NaN` as
+/// they are.
 pub(crate) fn readable(x: f64) -> String {
     if !x.is_finite() || x == 0.0 {
         return format!("{x}");
