@@ -1,194 +1,224 @@
-"""Notebook 06: every figure its prose states about a run is the one that run printed."""
+"""Notebook 05: every figure its prose states about a run is the one that run printed, and the
+float64 studies are torch's, run from notebook 01's start (its float32 draw, converted)."""
 import functools
-import json
 import math
 import re
 
 import nbformat
 
 import nbtest
-from nbtest import FIXTURES, ROOT, cell_with, executed, figures, half_unit
+from nbtest import FIXTURES, ROOT, cell_with, executed, exercises_of, figures, half_unit, solution_cells, text_of
 
-NB = "06_stochastic_descent.ipynb"
-TORCH = FIXTURES["notebook06"]
+NB = "05_optimizers.ipynb"
+TORCH = FIXTURES["notebook05"]
 
 
 prose = functools.partial(nbtest.prose, NB)
 output_of = functools.partial(nbtest.output_of, NB)
 
 
-def number(pattern, text):
-    found = re.search(pattern, text, re.M)
-    assert found, f"{pattern!r} not in {text!r}"
-    return found.group(1)
+def same(printed, value):
+    """A printed number is `value` to its printed digits."""
+    return abs(float(printed) - value) <= half_unit(printed) + 1e-12
 
 
-def test_06_the_intro_names_the_indicator_it_draws_not_03s():
-    said = prose("# Stochastic descent")
-    shape = re.search(r"\((\d+) documents by (\d+) words, where 03's has (\d+) by (\d+)\)", said)
-    assert shape, said
-    docs, words, docs03, words03 = shape.groups()
-    assert f"A: {docs} documents × {words} words" in output_of("let problem = Documents::new(")
-    source03 = "\n".join(c.source for c in nbformat.read(ROOT / "notebooks/03_indicator_matrix.ipynb", as_version=4).cells
-                         if c.cell_type == "code")
-    assert f"let documents: usize = {docs03};" in source03 and f"let words: usize = {words03};" in source03
-    assert "notebook 03's indicator matrix" not in said
+def test_05_the_least_stable_beta_and_the_diverging_slider_values():
+    text = output_of("let least_beta")
+    least, unstable = re.search(r"stable for β > ([\d.]+): (\d+) of the", text).groups()
+    said = prose("## Drag the momentum")
+    words = {"5": "five", "6": "six", "7": "seven"}
+    assert f"= {least}" in said and f"the first {words[unstable]} values" in said, (least, unstable)
+    assert "1.28" in said and "lr = 1.2800" in output_of("let hb = heavy_ball_tuning(")
+    assert f"β must exceed {least}" in prose("Note the heavy ball's learning rate")
 
 
-def test_06_the_gap_to_the_written_out_loop_reads_exactly_0():
-    text = output_of("let run16 = problem.minibatch_sgd")
-    assert number(r"largest gap to the loop above: (.+)$", text) == "exactly 0"
-    assert "0.0e0" not in text and "the gap printed below is exactly 0" in prose("For the curious: how close to torch")
+def test_05_every_run_starts_from_notebook_01s_start():
+    """The float32 runs draw 01's start; the float64 ones take `start64`, that draw converted,
+    whose loss is 01's first loss (torch's original loop), not the 1.866 of a float64 draw."""
+    nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    made = [s for s in code if "let start64" in s]
+    assert len(made) == 1 and "let start: Array2<f32> = TorchRng::manual_seed(seed).rand((4, 4));" in made[0]
+    assert "start.mapv(f64::from)" in made[0]
+    calls = [line for s in code for line in s.splitlines() if "InverseDescent::new(&m64)" in line or "InverseDescent::new(&hard)" in line]
+    assert len(calls) == 7 and all(".start(&start64)" in line and ".seed(" not in line for line in calls), calls
+    assert "measured_momentum_rates(&m64, &start64," in "\n".join(code)
+    f32_calls = [line for s in code for line in s.splitlines() if "InverseDescent::new(&m)" in line]
+    assert f32_calls and all(".seed(seed)" in line for line in f32_calls), f32_calls
+    printed = re.search(r"^loss at the start: ([\d.]+), as in notebook 01$", output_of("let start64"), re.M).group(1)
+    assert printed == f"{FIXTURES['original_loop']['losses'][0]:.4f}" == "1.6650"
+    assert "Every run below starts where notebook 01 does" in prose("The lesson's set-up")
 
 
-def test_06_the_floor_is_a_mean_and_the_band_shows_its_spread():
-    text = output_of("let mut scheduled = Vec::new();")
-    mean = number(r"^the constant rate's floor: (\S+)$", text)
-    median, low, high = re.search(r"^the settled run's steps: median (\S+), nine in ten between (\S+) and (\S+)$",
-                                  text, re.M).groups()
-    final = dict(re.findall(r"^\s*(.+?): last lr \S+, L − L⋆ after \d+ epochs (\S+)$", text, re.M))
-    assert len(final) == 4, final
-    constant = final.pop("constant")
-    said = prose("Left, the learning rates;")
-    assert f"in the grey band, from {low} to {high}" in said and f"half of them lie below {median}, under the mean" in said
-    assert float(median) < float(mean), "a few large excursions pull the mean up"
-    ratio = round(float(mean) / float(constant))
-    assert f"after 30 epochs it happens to stand at {constant}, {ratio} times below the floor but inside the band" in said
-    assert float(low) - half_unit(low) <= float(constant) <= float(high) + half_unit(high), (constant, low, high)
-    assert "more than 50 times below its lower edge" in said
-    assert all(50 * float(v) < float(low) - half_unit(low) for v in final.values()), (final, low)
-    # The figure: the band and the floor the text names, and the constant curve jumping across the mean.
-    (fig,) = figures(cell_with(executed(NB), "schedule_figure("))
-    band = [t for t in fig["data"] if t["name"] == "nine steps in ten of the settled run"]
-    assert [t.get("fill") for t in band] == [None, "tonexty"]
-    assert abs(band[0]["y"][0] - float(low)) <= half_unit(low) and abs(band[1]["y"][0] - float(high)) <= half_unit(high)
-    (line,) = [t for t in fig["data"] if t["name"] == "the constant rate's floor"]
-    assert abs(line["y"][0] - float(mean)) <= half_unit(mean)
-    (curve,) = [t for t in fig["data"] if t["name"] == "constant" and t.get("xaxis") == "x2"]
-    late = [y for y in curve["y"][len(curve["y"]) // 2:] if y]
-    assert min(late) < line["y"][0] < max(late), "the constant run's curve jumps across its floor"
+def test_05_the_race_is_torchs_from_notebook_01s_start():
+    table = output_of("optimizer_race(")
+    rows = re.findall(r"^│ (.+?)\s+┆ [\d.]+\s+┆ (\d+|null)\s+│$", table, re.M)
+    want = [r["steps"] for r in TORCH["race"]]
+    assert [None if s == "null" else int(s) for _, s in rows] == want, (rows, want)
+    assert want == [93, 54, 20, 26, 128, 94, 118], "torch's steps from 01's start, as the issue quotes them"
+    for (name, _), r in zip(rows, TORCH["race"], strict=True):
+        assert r["name"].startswith(name.rstrip("…")), (name, r["name"])
 
 
-def test_06_the_last_notebook_says_where_a_course_goes_next():
+def test_05_the_tuned_runs_measure_torchs_rates():
+    def measured(losses):
+        usable = next((i for i, l in enumerate(losses) if not (l > 1e-24 and math.isfinite(l))), len(losses))
+        start, end = usable // 2, usable - 1
+        return (losses[end] / losses[start]) ** (0.5 / (end - start))
+
+    found = re.findall(r"^\s*(plain descent|heavy ball):\s+predicted ([\d.]+), measured ([\d.]+)$",
+                       output_of("let gd_run") + output_of("let hard = "), re.M)
+    assert len(found) == 4, found
+    for (name, _, printed), case in zip(found, TORCH["tuning"], strict=True):
+        assert same(printed, measured(case["losses"])), (name, case["name"], printed)
+    points = re.findall(r"^lr ([\d.]+), β ([\d.]+): predicted ([\d.]+), (?:measured ([\d.]+)|the run diverges)$",
+                        output_of("measured_momentum_rates("), re.M)
+    assert len(points) == len(TORCH["momentum_points"]) == 6
+    for (lr, beta, _, printed), want in zip(points, TORCH["momentum_points"], strict=True):
+        assert (float(lr), float(beta)) == (want["lr"], want["beta"])
+        assert (printed == "") == (want["measured"] is None) and (not printed or same(printed, want["measured"])), (lr, beta)
+
+
+def test_05_adams_first_steps_are_not_fast_and_then_it_overshoots():
+    text = output_of("let adam_start")
+    adam, sgd = re.search(r"Adam \(lr 0.1\) ([\d.]+), plain descent \(lr [\d.]+\) ([\d.]+)", text).groups()
+    losses = [float(v) for v in re.search(r"^Adam's loss, steps 0 to 15: \[(.*)\]$", text, re.M).group(1).split(", ")]
+    assert same(adam, TORCH["first_steps"]["adam"][5]) and same(sgd, TORCH["first_steps"]["sgd"][5]), (adam, sgd)
+    assert float(adam) > float(sgd) and losses[5] == float(adam)
+    # After step 6 Adam's loss rises to a peak, then turns: the overshoot.
+    peak = max(range(6, 16), key=lambda k: losses[k])
+    assert all(a < b for a, b in zip(losses[6:peak], losses[7:peak + 1])) and losses[peak + 1] < losses[peak], losses
+    said = prose("**Why Adam is slow here.**")
+    assert f"its loss is {adam}, against {sgd}" in said, (adam, sgd)
+    assert f"climbs back from {losses[6]:.3f} at step 6 to {losses[peak]:.3f} at step {peak} before it turns" in said, losses
+
+
+def test_05_the_kappa_100_figure_spans_what_was_measured():
+    (fig,) = figures(cell_with(executed(NB), 'tuning_figure(&[("plain descent", &gd_hard_run'))
+    measured = [y for t in fig["data"] if t["name"].endswith(": measured") for y in t["y"] if y and y > 0]
+    low, high = math.log10(min(measured)), math.log10(max(measured))
+    y_range = fig["layout"]["yaxis"]["range"]
+    assert low - 0.5 < y_range[0] < low and high < y_range[1] < high + 0.5, (y_range, low, high)
+    predicted = [y for t in fig["data"] if "predicted" in t["name"] for y in t["y"]]
+    assert min(predicted) >= min(measured), "each predicted line ends where the measured range does"
+
+
+def test_05_the_measure_exercise_differs_from_its_prediction_as_its_text_says():
+    nb = executed(NB)
+    shown = dict(zip(exercises_of(nb), [text_of(c) for c in solution_cells(nb)], strict=True))
+    predicted, measured = float(shown["5.2"]), float(shown["5.3"])
+    assert measured / predicted > 1.02, "above the prediction by more than round-off could explain"
+    (torch_run,) = [r for r in TORCH["polyak_diag123"] if r["seed"] == 314]
+    assert abs(measured - torch_run["measured"]) < 1e-9, (measured, torch_run)
+    assert "comes out above your prediction" in prose("### Exercise 5.3 (measure)")
+
+
+def test_05_where_next_names_notebook_06_which_lowers_lr_over_time():
     said = prose("Where next:")
-    assert said.startswith("Where next: this is the course's last notebook.")
-    assert not list((ROOT / "notebooks").glob("07_*")), "no notebook comes after 06"
+    assert said.startswith("Where next: notebook 06") and "schedulers" in said
+    assert "in practice one lowers `lr` over time, as notebook 06 shows" in prose("**Why Adam is slow here.**")
 
 
-def e(value, digits):
-    """`value` as Rust's `{:.digits e}` writes it: 5.0e-5, not Python's 5.0e-05."""
-    mantissa, exponent = f"{value:.{digits}e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
+def test_05_the_rates_are_measured_before_the_loss_falls_to_1e_24_where_round_off_takes_over():
+    said = prose("We measure each rate from the losses")
+    assert "the second half of the steps before the loss falls to 1e-24" in said
+    assert "the heavy ball's runs bottom out below 1e-30" in said
+    nb = executed(NB)
+    for snippet in ['("plain descent", &gd_run', '("plain descent", &gd_hard_run']:
+        (fig,) = figures(cell_with(nb, snippet))
+        (heavy,) = [t["y"] for t in fig["data"] if t["name"] == "heavy ball: measured"]
+        assert 0 < min(heavy) < 1e-30, (snippet, min(heavy))
+    for case in TORCH["tuning"]:
+        if case["optimizer"] != "heavy_ball":
+            continue
+        losses = case["losses"]
+        usable = next(i for i, l in enumerate(losses) if not l > 1e-24)
+        windowed = (losses[usable - 1] / losses[usable // 2]) ** (0.5 / (usable - 1 - usable // 2))
+        half = len(losses) // 2
+        literal = (losses[-1] / losses[half]) ** (0.5 / (len(losses) - 1 - half))
+        # Over the literal second half of the run the round-off floor would enter: another rate.
+        assert literal > 1.1 * windowed, (case["name"], windowed, literal)
 
 
-def figure_of(snippet):
-    (fig,) = figures(cell_with(executed(NB), snippet))
-    return fig
+def test_05_adams_climb_is_in_the_three_stiffer_columns_most_in_the_third_and_fourth():
+    text = output_of("let adam_start")
+    losses = [float(v) for v in re.search(r"^Adam's loss, steps 0 to 15: \[(.*)\]$", text, re.M).group(1).split(", ")]
+    before, after = (
+        [float(v) for v in part.split(", ")]
+        for part in re.search(r"^each column's part of it, step 6 → step 11: \[(.*)\] → \[(.*)\]$", text, re.M).groups()
+    )
+    # The four parts add up to the loss (each printed to 3 decimals).
+    assert abs(sum(before) - losses[6]) <= 0.0025 and abs(sum(after) - losses[11]) <= 0.0025, (before, after, losses)
+    climb = [b - a for a, b in zip(before, after, strict=True)]
+    assert climb[0] < 0 < climb[1] < climb[2] and climb[1] < climb[3], f"the three stiffer columns climb: {climb}"
+    assert climb[2] + climb[3] > 0.5 * (losses[11] - losses[6]), climb
+    said = prose("**Why Adam is slow here.**")
+    assert "in the three stiffer columns its steps" in said and "the third and fourth columns carry most of the climb" in said
+    assert "stiffest column" not in said
 
 
-def test_06_the_losses_agree_with_torchs_as_closely_as_the_details_say():
-    said = prose("For the curious: how close to torch")
-    star = TORCH["loss_star"]
-    # With noise: L to within 3e-6 of its size, every epoch of every run the notebook compares.
-    gaps = []
-    for trace in figure_of("epochs_figure(&runs").get("data"):
-        (want,) = [r["epoch_losses"] for r in TORCH["runs"] if r["name"] == trace["name"]]
-        gaps += [abs(y + star - w) / w for y, w in zip(trace["y"], want, strict=True)]
-    schedules = [t for t in figure_of("schedule_figure(")["data"] if t.get("xaxis") == "x2" and "floor" not in t["name"]
-                 and "nine steps" not in t["name"]]
-    assert len(schedules) == 4, [t["name"] for t in schedules]
-    excess_gaps = []
-    for trace, run in zip(schedules, TORCH["schedules"], strict=True):
-        gaps += [abs(y + star - w) / w for y, w in zip(trace["y"], run["epoch_losses"], strict=True)]
-        if run["name"] != "constant":
-            excess_gaps += [abs(y - (w - star)) / (w - star) for y, w in zip(trace["y"], run["epoch_losses"], strict=True)]
-    assert 1e-6 < max(gaps) <= 3e-6, max(gaps)
-    assert "With noise, L agrees with torch's to within 3e-6 of its size." in said
-    # L − L⋆ of the decaying schedules: up to a few percent, and their printed third digit may differ.
-    assert 0.01 < max(excess_gaps) < 0.05, max(excess_gaps)
-    printed = dict(re.findall(r"^\s*(.+?): last lr \S+, L − L⋆ after \d+ epochs (\S+)$",
-                              output_of("let mut scheduled = Vec::new();"), re.M))
-    theirs = [e(run["epoch_losses"][-1] - star, 2) for run in TORCH["schedules"]]
-    assert len(printed) == 4 and any(mine != t for mine, t in zip(printed.values(), theirs, strict=True)), (printed, theirs)
-    assert "near 1e-7, as for the schedules below, up to a few percent, and the third digit they print can differ" in said
-    # Without noise: as close while the loss is large, then round-off near 1e-14.
-    ours = figure_of('touched_figure(&[("noise 0')["data"][0]["y"]
-    want = TORCH["noise_free"]["step_losses"]
-    assert len(ours) == len(want) == 3000
-    assert max(abs(o - w) / w for o, w in zip(ours, want) if w > 1e-3) <= 3e-6
-    assert 1e-15 < min(ours) < 1e-13 and 1e-15 < min(want) < 1e-13
-    factor = max(max(o / w, w / o) for o, w in zip(ours, want, strict=True))
-    assert f"ours and torch's differ by a factor of up to {factor:.1f}" in said, factor
-    mine = re.search(r"L⋆ = (\S+), L after", output_of("let exact = Documents::new(")).group(1)
-    assert f"its L⋆ is round-off too ({mine} here, {e(TORCH['noise_free']['loss_star'], 1)} in torch)" in said, mine
-    assert "1e-4 of their size" not in said
+def test_05_the_lr_sliders_matrix_is_at_step_20_or_where_a_diverged_run_stopped():
+    (fig,) = figures(cell_with(executed(NB), "lr_slider("))
+    steps = fig["layout"]["sliders"][0]["steps"]
+    stopped = 0
+    for i, step in enumerate(steps):
+        curve = fig["data"][2 * i]["y"]
+        at = int(re.match(r"X·M − I at step (\d+) ·", step["args"][1]["xaxis2.title.text"]).group(1))
+        if "✗" in step["label"]:
+            assert at == len(curve) - 1 < 20, (step["label"], at, len(curve))
+            stopped += 1
+        else:
+            assert at == 20 and len(curve) == 100, (step["label"], at)
+    assert stopped > 0, "some rate past the bound diverges"
+    assert "(for a run that diverged, at the step where it was stopped)" in prose("## Drag the learning rate")
 
 
-def test_06_batch_1_stops_falling_after_3_epochs_and_jumps_around_a_floor():
-    curves = {t["name"]: t["y"] for t in figure_of("epochs_figure(&runs")["data"]}
-    single = curves["batch 1"]
-    lowest = min(range(len(single)), key=single.__getitem__)
-    later = single[lowest + 1:]
-    low, high = e(min(later), 1), e(max(later), 1)
-    said = prose("Per epoch, that is per pass over the data")
-    assert f"batch 1 stops falling after {lowest + 1} epochs: from then on it jumps around a floor, between {low} and {high}" \
-        in said, (lowest, low, high)
-    assert curves["full batch, its best lr"][-1] < min(later), "the full batch at its best rate goes below it"
-    sixteen = curves["batch 16"]
-    assert all(a > b for a, b in zip(sixteen, sixteen[1:])), "batch 16 is still on its way down"
+def test_05_each_beta_title_gives_the_last_loss_its_curve_shows_and_the_side_of_the_threshold():
+    (fig,) = figures(cell_with(executed(NB), "beta_slider("))
+    least = float(re.search(r"stable for β > ([\d.]+):", output_of("let least_beta")).group(1))
+    for i, step in enumerate(fig["layout"]["sliders"][0]["steps"]):
+        title = step["args"][1]["title.text"]
+        beta, side, threshold = re.match(r"β = ([\d.]+) · (above|below) the stability threshold lr/bound − 1 = ([\d.]+) · ",
+                                         title).groups()
+        assert abs(float(threshold) - least) <= 0.005 and side == ("above" if float(beta) > float(threshold) else "below")
+        curve = fig["data"][2 * i]
+        if "✗" in step["label"]:
+            assert title.endswith("· diverges"), title
+            continue
+        at, loss = re.search(r"· loss at step (\d+): (\S+)$", title).groups()
+        assert int(at) == curve["x"][-1] == len(curve["y"]) - 1 == 99, (title, len(curve["y"]))
+        assert abs(float(loss) - curve["y"][-1]) <= 0.005 * curve["y"][-1], (title, curve["y"][-1])
+    said = prose("## Drag the momentum")
+    assert "each title says on which side of that β it lies" in said
 
 
-def test_06_each_4x_in_the_batch_moves_the_floor_down_4_to_5_times():
-    text = output_of("problem.floor_grid(")
-    rows = re.findall(r"^lr ([\d.]+)\s+batch\s+(\d+): predicted (\S+), fresh batches (\S+) ", text, re.M)
-    at = {(float(lr), int(b)): (float(p), float(f)) for lr, b, p, f in rows}
-    n = int(re.search(r"A: (\d+) documents", output_of("let problem = Documents::new(")).group(1))
-    batches = sorted({b for _, b in at})
-    assert len(at) == 9 and batches == [1, 4, 16]
-    for lr in sorted({lr for lr, _ in at}):
-        for small, large in zip(batches, batches[1:]):
-            predicted = at[(lr, small)][0] / at[(lr, large)][0]
-            fresh = at[(lr, small)][1] / at[(lr, large)][1]
-            # Printed to 3 digits: each ratio is known to about 1%.
-            assert abs(predicted / (4 * (n - small) / (n - large)) - 1) < 0.01, (lr, small, predicted)
-            assert 4 * 0.99 < predicted < 5 * 1.01 and 4 * 0.99 < fresh < 5 * 1.01, (lr, small, predicted, fresh)
-    said = prose("Dashed lines are the prediction")
-    assert "moves the prediction and the fresh batches down by 4 to 5 times: the factor `(n − B)/(n − 1)` adds to the 4" in said
-
-
-def test_06_the_errors_of_an_epoch_cancel_exactly_when_the_batch_divides_the_documents():
-    n = int(re.search(r"A: (\d+) documents", output_of("let problem = Documents::new(")).group(1))
-    batches = sorted({int(b) for b in re.findall(r"^lr \S+\s+batch\s+(\d+):", output_of("problem.floor_grid("), re.M)})
-    (odd,) = [b for b in batches if n % b]
-    said = prose("The fresh batches follow the prediction.")
-    assert (f"(exactly when the batch size divides the number of documents: with {odd}, the last batch holds {n % odd} "
-            f"documents and weighs each {odd // (n % odd)} times as much as the others)") in said
-
-
-def test_06_a_figure_of_the_loss_itself_says_so_on_its_axis():
-    titles = {snippet: figure_of(snippet)["layout"]["yaxis"]["title"]["text"]
-              for snippet in ["epochs_figure(&runs", "touched_figure(&runs", 'touched_figure(&[("noise 0']}
-    assert titles == {"epochs_figure(&runs": "L(w) − L⋆", "touched_figure(&runs": "L(w) − L⋆",
-                      'touched_figure(&[("noise 0': "L(w)"}, titles
-    assert ", &exact_run)], 0.0, docs," in cell_with(executed(NB), 'touched_figure(&[("noise 0').source, "L⋆ given as 0"
-
-
-def html_figure(cell):
-    """The figure as our code wrote it: the JSON inside the text/html copy's Plotly.newPlot call."""
-    (page,) = [o.data["text/html"] for o in cell.outputs if "data" in o and "text/html" in o.data]
-    start = page.index("{", page.index("Plotly.newPlot("))
-    return json.JSONDecoder().raw_decode(page, start)[0]
-
-
-def test_06_the_scheduled_rates_are_torchs_exactly_and_the_kernel_moves_them_by_an_ulp_at_most():
-    cell = cell_with(executed(NB), "schedule_figure(")
-    ours = [t for t in html_figure(cell)["data"] if t.get("xaxis") is None and "floor" not in t["name"]
-            and "nine steps" not in t["name"]]
-    shown = [t for t in figures(cell)[0]["data"] if t.get("xaxis") is None and "floor" not in t["name"]
-             and "nine steps" not in t["name"]]
-    assert len(ours) == len(shown) == len(TORCH["schedules"]) == 4
-    for mine, page, run in zip(ours, shown, TORCH["schedules"], strict=True):
-        assert mine["y"] == run["lrs"], (run["name"], mine["y"], run["lrs"])
-        assert all(abs(p - w) <= math.ulp(w) for p, w in zip(page["y"], run["lrs"], strict=True)), run["name"]
-    said = prose("For the curious: the rates are torch's, exactly")
-    assert "at this notebook's settings too" in said and "by one unit in its last binary place" in said
+def test_05_the_map_is_blank_from_the_boundary_on_and_spirals_at_root_beta_over_a_band():
+    (fig,) = figures(cell_with(executed(NB), "momentum_map_figure("))
+    heat, boundary = fig["data"][0], fig["data"][1]
+    # diag(1, 2, 3, 4): h = 2λ/N for λ = 1, 4, 9, 16, N = 16; the boundary lr·h_max = 2(1 + β).
+    h_min, h_max = 2 * 1 / 16, 2 * 16 / 16
+    assert all(abs(x - 2 * (1 + y) / h_max) < 1e-12 for x, y in zip(boundary["x"], boundary["y"], strict=True))
+    polyak = ((math.sqrt(h_max) - math.sqrt(h_min)) / (math.sqrt(h_max) + math.sqrt(h_min))) ** 2
+    on_edge, covered = 0, {}
+    for beta, row in zip(heat["y"], heat["z"], strict=True):
+        edge = 2 * (1 + beta) / h_max
+        stable = [lr for lr, z in zip(heat["x"], row, strict=True) if z is not None]
+        assert all(z is None or z < 1 for z in row)
+        assert stable == [lr for lr in heat["x"] if lr < edge - 1e-9], ("blank exactly from the boundary on", beta)
+        on_edge += any(abs(lr - edge) < 1e-9 for lr in heat["x"])
+        root = math.sqrt(beta)
+        low, high = (1 - root) ** 2 / h_min, (1 + root) ** 2 / h_max
+        spiral = [lr for lr, z in zip(heat["x"], row, strict=True) if z is not None and abs(z - root) < 1e-6]
+        inside = [lr for lr in stable if low + 1e-6 < lr < high - 1e-6]
+        assert set(inside) <= set(spiral) <= {lr for lr in stable if low - 1e-6 <= lr <= high + 1e-6}, beta
+        if beta < polyak - 1e-9:
+            assert not spiral, beta
+        covered[beta] = (len(spiral), len(stable))
+    assert on_edge > 0, "some grid point lies on the boundary itself, and is blank"
+    widths = [n for b, (n, _) in sorted(covered.items()) if b > polyak]
+    assert widths == sorted(widths), "the band widens with β"
+    assert all(total - n <= 2 for b, (n, total) in covered.items() if b >= 0.84 - 1e-9), covered
+    assert all(total - n >= 5 for b, (n, total) in covered.items() if b <= 0.78 + 1e-9), "not much below 0.84"
+    said = prose("Darker is faster.")
+    assert "from `(1 − √β)²/h_min` to `(1 + √β)²/h_max`" in said and "from β ≈ 0.84 it holds nearly every stable rate" in said
+    assert "blank where it is 1 or more" in prose("## The momentum map")
