@@ -42,6 +42,19 @@ pub enum GdlabError {
         shape: Shape,
     },
 
+    /// Two entries of X that cannot make a plane: one outside X, or the same one twice.
+    #[error(
+        "invalid entries: {problem}: expected two different entries (row, column) of X, row < {rows} and column < {cols}"
+    )]
+    InvalidEntries {
+        /// What is wrong, e.g. "(0, 9) is outside X".
+        problem: String,
+        /// X's rows.
+        rows: usize,
+        /// X's columns.
+        cols: usize,
+    },
+
     /// A learning rate that is NaN, infinite, zero or negative.
     #[error("invalid learning rate {lr}{at}: expected a finite number > 0", at = step_suffix(*step))]
     InvalidLearningRate {

@@ -70,6 +70,7 @@ mod frames;
 pub mod gradcheck;
 mod history;
 mod indicator;
+mod landscape;
 mod least_squares;
 mod linalg;
 mod loss;
@@ -101,6 +102,7 @@ pub use error::{GdlabError, Result, Shape};
 pub use frames::{conditioning_frame, losses_frame, race_frame, seed_losses_frame};
 pub use history::{Divergence, History, Snapshot, Stop};
 pub use indicator::{cooccurrence, density, document_frequency, indicator_matrix};
+pub use landscape::{Entries, LossSlice, Path, Stepper, loss_slice, path, row_hessian, tilted_valley};
 pub use least_squares::{Side, distance, fixed_part, gram_eigenvalues, loss_floor, predicted_limit, side_bound};
 pub use linalg::{condition_number, inverse, matrix_rank, pinv, stability_bound};
 pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
@@ -126,20 +128,20 @@ pub mod prelude {
     pub use crate::check;
     #[doc(no_inline)]
     pub use crate::{
-        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, Documents, ErrorCurve, EvcxrShow, Figure, FloorBand,
-        FloorPoint, GdlabError, History, InverseDescent, LearningRate, MinibatchRun, Momentum, MomentumMap, Optimizer,
-        RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot, Stop, TorchRng, Tuning, bar_chart,
-        batch_slider, beside, beta_slider, condition_number, conditioning_figure, conditioning_frame,
-        conditioning_study, cooccurrence, count_heatmap, curvature_condition, density, diff_animation, diff_heatmap,
-        diff_heatmaps, diff_heatmaps_named, distance, document_frequency, epochs_figure, error_sweep_figure,
-        excess_floor, fixed_part, floor_band, floor_figure, frame_line, frame_lines, gd_tuning, gradient_step,
-        gram_eigenvalues, heavy_ball_factor, heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr,
-        line_chart, log_space, loss_floor, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps,
-        matrix_rank, measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse, mse_grad,
-        mse_grad_right, optimizer_race, pinv, predicted_limit, predicted_rates, predicted_steps, race_figure,
-        race_frame, rate_comparison, rate_figure, schedule_figure, seed_losses_frame, show, show_decimals,
-        show_pyformat, show_scalar, side_bound, stability_bound, sweep_figure, touched_figure, tuning_figure,
-        with_condition_number,
+        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, Documents, Entries, ErrorCurve, EvcxrShow, Figure,
+        FloorBand, FloorPoint, GdlabError, History, InverseDescent, LearningRate, LossSlice, MinibatchRun, Momentum,
+        MomentumMap, Optimizer, Path, RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot, Stepper,
+        Stop, TorchRng, Tuning, bar_chart, batch_slider, beside, beta_slider, condition_number, conditioning_figure,
+        conditioning_frame, conditioning_study, cooccurrence, count_heatmap, curvature_condition, density,
+        diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named, distance, document_frequency, epochs_figure,
+        error_sweep_figure, excess_floor, fixed_part, floor_band, floor_figure, frame_line, frame_lines, gd_tuning,
+        gradient_step, gram_eigenvalues, heavy_ball_factor, heavy_ball_tuning, hilbert, indicator_matrix, inverse,
+        lesson_lr, line_chart, log_space, loss_floor, loss_slice, losses_frame, losses_line, lr_slider, lr_sweep,
+        matrix_heatmaps, matrix_rank, measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse,
+        mse_grad, mse_grad_right, optimizer_race, path, pinv, predicted_limit, predicted_rates, predicted_steps,
+        race_figure, race_frame, rate_comparison, rate_figure, row_hessian, schedule_figure, seed_losses_frame, show,
+        show_decimals, show_pyformat, show_scalar, side_bound, stability_bound, sweep_figure, tilted_valley,
+        touched_figure, tuning_figure, with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};
