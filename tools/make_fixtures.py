@@ -4,7 +4,7 @@
 Run with a Python that has torch (CPU is enough):
 
     python tools/make_fixtures.py              # writes crates/gdlab/tests/fixtures/torch.json
-    python tools/make_fixtures.py notebook05   # only that section; the others stay as they are
+    python tools/make_fixtures.py notebook06   # only that section; the others stay as they are
 
 The JSON is committed, so `cargo test` needs no torch. Floats are written with
 Python's shortest round-trip repr, so each f32/f64 value is recovered exactly.
@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import torch
 
-from torch_studies import notebook05, notebook06
+from torch_studies import notebook06, notebook07
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "crates/gdlab/tests/fixtures/torch.json"
 
@@ -380,10 +380,10 @@ def sections():
         "randperm": randperm_cases,
         "schedules": schedule_cases,
         "minibatch": minibatch_runs,
-        # Notebook 05's float64 studies, from notebook 01's start converted (not torch's float64 draw).
-        "notebook05": notebook05,
-        # Notebook 06's runs at its own parameters, for its prose on how close it comes to torch.
+        # Notebook 06's float64 studies, from notebook 01's start converted (not torch's float64 draw).
         "notebook06": notebook06,
+        # Notebook 07's runs at its own parameters, for its prose on how close it comes to torch.
+        "notebook07": notebook07,
     }
 
 

@@ -1,6 +1,6 @@
 """torch's runs of two notebooks' own studies, for tools/make_fixtures.py (its sections
-`notebook05` and `notebook06`): notebook 05's float64 studies from notebook 01's start (its float32
-draw, converted) and notebook 06's runs at its own parameters."""
+`notebook06` and `notebook07`): notebook 06's float64 studies from notebook 01's start (its float32
+draw, converted) and notebook 07's runs at its own parameters."""
 import math
 
 import numpy as np
@@ -8,7 +8,7 @@ import torch
 
 
 def notebook01_start64(seed=314, n=4):
-    """Notebook 01's start, torch.rand in float32, converted to float64: where 05's float64 runs begin."""
+    """Notebook 01's start, torch.rand in float32, converted to float64: where 06's float64 runs begin."""
     torch.manual_seed(seed)
     return torch.rand(size=[n, n]).double()
 
@@ -64,10 +64,10 @@ def with_condition_number(n, condition, seed):
     return q @ torch.diag(sigma) @ q.T
 
 
-def notebook05():
-    """Notebook 05's float64 studies, each from notebook 01's start converted to float64: the theory's
+def notebook06():
+    """Notebook 06's float64 studies, each from notebook 01's start converted to float64: the theory's
     runs at the tuned rates (the lesson's M and a κ = 100 one), the race to 1e-6, the first steps of Adam
-    and plain descent, the momentum map's marked points, and exercise 5.3's heavy ball on diag(1, 2, 3)."""
+    and plain descent, the momentum map's marked points, and exercise 6.3's heavy ball on diag(1, 2, 3)."""
     start = notebook01_start64()
     diag = torch.diag(torch.tensor([1., 2., 3., 4.], dtype=torch.float64))
     sgd = lambda p, lr: torch.optim.SGD(p, lr=lr)
@@ -126,8 +126,8 @@ def notebook05():
     }
 
 
-def notebook06_run(a, y, state, batch, epochs, lr, make_scheduler=None):
-    """Notebook 06's shuffled minibatch run from w = 0 on torch's generator after the problem's draws:
+def notebook07_run(a, y, state, batch, epochs, lr, make_scheduler=None):
+    """Notebook 07's shuffled minibatch run from w = 0 on torch's generator after the problem's draws:
     the rate of each epoch, the loss over all documents after every step, and after every epoch."""
     torch.set_rng_state(state)
     w = torch.zeros(a.shape[1], requires_grad=True)
@@ -151,8 +151,8 @@ def notebook06_run(a, y, state, batch, epochs, lr, make_scheduler=None):
     return {"lrs": lrs, "step_losses": step_losses, "epoch_losses": epoch_losses}
 
 
-def notebook06():
-    """Notebook 06's runs at its parameters (seed 314, 100 documents, 8 words, p 0.3, 30 epochs): L⋆ by
+def notebook07():
+    """Notebook 07's runs at its parameters (seed 314, 100 documents, 8 words, p 0.3, 30 epochs): L⋆ by
     torch's pinv, the comparison of batch sizes at lr 0.05 (and full batch at its best rate), the
     schedules at lr 0.1 with batches of 4, and the noise-free run of single documents."""
     def problem(noise):
@@ -172,10 +172,10 @@ def notebook06():
     def epochs_of(run):
         return {"lrs": run["lrs"], "epoch_losses": run["epoch_losses"]}
 
-    runs = [{"name": name, "batch": batch, "lr": lr, **epochs_of(notebook06_run(a, y, state, batch, 30, lr))}
+    runs = [{"name": name, "batch": batch, "lr": lr, **epochs_of(notebook07_run(a, y, state, batch, 30, lr))}
             for name, batch, lr in [("full batch", 100, 0.05), ("full batch, its best lr", 100, best),
                                     ("batch 16", 16, 0.05), ("batch 1", 1, 0.05)]]
-    schedules = [{"name": name, "batch": 4, "lr": 0.1, **epochs_of(notebook06_run(a, y, state, 4, 30, 0.1, make))}
+    schedules = [{"name": name, "batch": 4, "lr": 0.1, **epochs_of(notebook07_run(a, y, state, 4, 30, 0.1, make))}
                  for name, make in [
                      ("constant", None),
                      ("step", lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)),
@@ -183,5 +183,5 @@ def notebook06():
                      ("cosine", lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=30, eta_min=0)),
                  ]]
     a0, y0, state0, loss_star0 = problem(0.0)
-    noise_free = {"loss_star": loss_star0, **notebook06_run(a0, y0, state0, 1, 30, 0.05)}
+    noise_free = {"loss_star": loss_star0, **notebook07_run(a0, y0, state0, 1, 30, 0.05)}
     return {"seed": 314, "loss_star": loss_star, "runs": runs, "schedules": schedules, "noise_free": noise_free}

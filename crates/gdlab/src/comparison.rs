@@ -1,4 +1,4 @@
-//! Optimisers side by side: one run per contender, or per value of a knob (notebook 05).
+//! Optimisers side by side: one run per contender, or per value of a knob (notebook 06).
 
 use crate::descent::InverseDescent;
 use crate::error::Result;

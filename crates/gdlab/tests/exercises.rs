@@ -24,7 +24,7 @@ fn checks_answer_at_the_largest_seed() {
     not_yet(&check::ex_03_3(&f64::NAN, s, 17, 3, 0.2), "3.3");
     not_yet(&check::ex_04_3(&f64::NAN, s), "4.3");
     not_yet(&check::ex_04_4(&f64::NAN, s, 1e-6), "4.4");
-    not_yet(&check::ex_05_3(&f64::NAN, s), "5.3");
+    not_yet(&check::ex_06_3(&f64::NAN, s), "6.3");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The checks of notebooks 04–06, each with a right answer, the answers a student would get by
+//! The checks of notebooks 04–07, each with a right answer, the answers a student would get by
 //! copying the nearest variable of the notebook, a wrong one and a NaN (or functions that are
 //! wrong or panic). The right answers are computed here by another route than the check's.
 mod common;
@@ -99,12 +99,12 @@ fn ex_04_5_the_smallest_diverging_rate() {
 }
 
 #[test]
-fn ex_05_1_the_least_stable_beta_at_lr_1_75() {
+fn ex_06_1_the_least_stable_beta_at_lr_1_75() {
     // lr·h_max < 2(1 + β) with h_max = 2·16/16 = 2: β > lr − 1.
-    right(&check::ex_05_1(&0.75), "5.1");
-    not_yet(&check::ex_05_1(&0.28), "5.1"); // the notebook's, at Polyak's lr 1.28
-    not_yet(&check::ex_05_1(&(1.75 / 2.0 - 1.0)), "5.1");
-    not_yet(&check::ex_05_1(&f64::NAN), "5.1");
+    right(&check::ex_06_1(&0.75), "6.1");
+    not_yet(&check::ex_06_1(&0.28), "6.1"); // the notebook's, at Polyak's lr 1.28
+    not_yet(&check::ex_06_1(&(1.75 / 2.0 - 1.0)), "6.1");
+    not_yet(&check::ex_06_1(&f64::NAN), "6.1");
 }
 
 /// The larger root in size of σ² − (1 + β − lr·h)·σ + β over the curvatures h = 2λ/N of
@@ -127,21 +127,21 @@ fn polyak(d: &[f64]) -> (f64, f64) {
     (2.0 * n / (hi + lo).powi(2), ((hi - lo) / (hi + lo)).powi(2))
 }
 
-/// Exercises 5.2 and 5.3 ask about diag(1, 2, 3).
+/// Exercises 6.2 and 6.3 ask about diag(1, 2, 3).
 const POLYAK_DIAG: [f64; 3] = [1.0, 2.0, 3.0];
 
 #[test]
-fn ex_05_2_predict_the_heavy_balls_rate_at_polyaks_point() {
+fn ex_06_2_predict_the_heavy_balls_rate_at_polyaks_point() {
     let (lr, beta) = polyak(&POLYAK_DIAG);
     // The roots at Polyak's point are double: their computed size may be off by √(round-off).
     let want = heavy_ball_rate(&POLYAK_DIAG, lr, beta);
     assert!((want - 0.5).abs() < 1e-7, "{want}");
-    right(&check::ex_05_2(&want), "5.2");
-    right(&check::ex_05_2(&((9.0f64.sqrt() - 1.0) / (9.0f64.sqrt() + 1.0))), "5.2");
-    not_yet(&check::ex_05_2(&0.6), "5.2"); // the lesson's M, printed as hb.rate
-    not_yet(&check::ex_05_2(&((9.0 - 1.0) / (9.0 + 1.0))), "5.2"); // plain descent's (κ − 1)/(κ + 1)
-    not_yet(&check::ex_05_2(&((3f64.sqrt() - 1.0) / (3f64.sqrt() + 1.0))), "5.2"); // √ of κ(M) = 3, not of κ(MᵀM)
-    not_yet(&check::ex_05_2(&f64::NAN), "5.2");
+    right(&check::ex_06_2(&want), "6.2");
+    right(&check::ex_06_2(&((9.0f64.sqrt() - 1.0) / (9.0f64.sqrt() + 1.0))), "6.2");
+    not_yet(&check::ex_06_2(&0.6), "6.2"); // the lesson's M, printed as hb.rate
+    not_yet(&check::ex_06_2(&((9.0 - 1.0) / (9.0 + 1.0))), "6.2"); // plain descent's (κ − 1)/(κ + 1)
+    not_yet(&check::ex_06_2(&((3f64.sqrt() - 1.0) / (3f64.sqrt() + 1.0))), "6.2"); // √ of κ(M) = 3, not of κ(MᵀM)
+    not_yet(&check::ex_06_2(&f64::NAN), "6.2");
 }
 
 /// The heavy ball on diag(d) written out in float64 for `steps` steps from the seed's float32
@@ -164,30 +164,30 @@ fn measured_heavy_ball(d: &[f64], seed: u64, lr: f64, beta: f64, steps: usize) -
 }
 
 #[test]
-fn ex_05_3_measure_the_heavy_balls_rate_at_polyaks_point() {
+fn ex_06_3_measure_the_heavy_balls_rate_at_polyaks_point() {
     let (lr, beta) = polyak(&POLYAK_DIAG);
     for seed in [SEED, 7] {
-        right(&check::ex_05_3(&measured_heavy_ball(&POLYAK_DIAG, seed, lr, beta, 200), seed), "5.3");
-        right(&check::ex_05_3(&measured_heavy_ball(&POLYAK_DIAG, seed, lr, beta, 60), seed), "5.3");
+        right(&check::ex_06_3(&measured_heavy_ball(&POLYAK_DIAG, seed, lr, beta, 200), seed), "6.3");
+        right(&check::ex_06_3(&measured_heavy_ball(&POLYAK_DIAG, seed, lr, beta, 60), seed), "6.3");
         // A float64 draw as the start instead of the float32 one: the rate is the same.
         let start: Array2<f64> = TorchRng::manual_seed(seed).rand((3, 3));
         let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0]);
         let run = InverseDescent::new(&m).start(&start).lr(lr).steps(100).optimizer(Momentum::heavy_ball(beta));
-        right(&check::ex_05_3(&measured_rate(&run.run().unwrap().losses), seed), "5.3");
-        not_yet(&check::ex_05_3(&0.5, seed), "5.3"); // the prediction of 5.2
-        not_yet(&check::ex_05_3(&measured_heavy_ball(&POLYAK_DIAG, seed, lr, 0.0, 400), seed), "5.3"); // β forgotten
+        right(&check::ex_06_3(&measured_rate(&run.run().unwrap().losses), seed), "6.3");
+        not_yet(&check::ex_06_3(&0.5, seed), "6.3"); // the prediction of 6.2
+        not_yet(&check::ex_06_3(&measured_heavy_ball(&POLYAK_DIAG, seed, lr, 0.0, 400), seed), "6.3"); // β forgotten
         // The lesson's M at its own Polyak point: the notebook's hb run.
         let (lesson_lr, lesson_beta) = polyak(&[1.0, 2.0, 3.0, 4.0]);
         let lesson = measured_heavy_ball(&[1.0, 2.0, 3.0, 4.0], seed, lesson_lr, lesson_beta, 200);
-        not_yet(&check::ex_05_3(&lesson, seed), "5.3");
-        not_yet(&check::ex_05_3(&f64::NAN, seed), "5.3");
+        not_yet(&check::ex_06_3(&lesson, seed), "6.3");
+        not_yet(&check::ex_06_3(&f64::NAN, seed), "6.3");
     }
 }
 
-/// 5.2 predicts, 5.3 measures: at Polyak's point the two differ by the double roots' factor k
+/// 6.2 predicts, 6.3 measures: at Polyak's point the two differ by the double roots' factor k
 /// in (a + b·k)·ρᵏ, about 3 %, more than either check's tolerance.
 #[test]
-fn pair_5_2_5_3() {
+fn pair_6_2_6_3() {
     let (lr, beta) = polyak(&POLYAK_DIAG);
     // The theory, by the characteristic roots rather than (√κ − 1)/(√κ + 1).
     let predicted = heavy_ball_rate(&POLYAK_DIAG, lr, beta);
@@ -195,10 +195,10 @@ fn pair_5_2_5_3() {
         // The run, written out.
         let measured = measured_heavy_ball(&POLYAK_DIAG, seed, lr, beta, 200);
         assert!(measured / predicted > 1.02, "the double roots slow the run: {measured} against {predicted}");
-        right(&check::ex_05_2(&predicted), "5.2");
-        right(&check::ex_05_3(&measured, seed), "5.3");
-        not_yet(&check::ex_05_3(&predicted, seed), "5.3");
-        not_yet(&check::ex_05_2(&measured), "5.2");
+        right(&check::ex_06_2(&predicted), "6.2");
+        right(&check::ex_06_3(&measured, seed), "6.3");
+        not_yet(&check::ex_06_3(&predicted, seed), "6.3");
+        not_yet(&check::ex_06_2(&measured), "6.2");
     }
 }
 
@@ -237,22 +237,22 @@ fn panicking(_: &Array2<f64>, _: Option<&Array2<f64>>, _: &Array2<f64>, _: f64, 
 }
 
 #[test]
-fn ex_05_4_damped_momentum_as_a_function() {
-    right(&check::ex_05_4(damped, SEED), "5.4");
-    right(&check::ex_05_4(damped, 7), "5.4");
-    not_yet(&check::ex_05_4(undamped, SEED), "5.4");
-    not_yet(&check::ex_05_4(damped_from_the_start, SEED), "5.4");
-    not_yet(&check::ex_05_4(panicking, SEED), "5.4");
+fn ex_06_4_damped_momentum_as_a_function() {
+    right(&check::ex_06_4(damped, SEED), "6.4");
+    right(&check::ex_06_4(damped, 7), "6.4");
+    not_yet(&check::ex_06_4(undamped, SEED), "6.4");
+    not_yet(&check::ex_06_4(damped_from_the_start, SEED), "6.4");
+    not_yet(&check::ex_06_4(panicking, SEED), "6.4");
 }
 
 #[test]
 fn checks_answer_at_the_largest_seed() {
     let s = u64::MAX;
-    right(&check::ex_05_4(damped, s), "5.4");
+    right(&check::ex_06_4(damped, s), "6.4");
     assert!(losses(s, 0.3, 3).iter().all(|l| l.is_finite()));
 }
 
-/// Notebook 06's problem at the default knobs: seed 314, 100 documents, 8 words, p = 0.3.
+/// Notebook 07's problem at the default knobs: seed 314, 100 documents, 8 words, p = 0.3.
 fn documents(noise: f64) -> Documents {
     Documents::new(SEED, 100, 8, 0.3, noise).unwrap()
 }
@@ -265,12 +265,12 @@ fn least_loss(problem: &Documents) -> f64 {
 }
 
 #[test]
-fn ex_06_1_the_least_loss_at_twice_the_noise() {
+fn ex_07_1_the_least_loss_at_twice_the_noise() {
     let want = least_loss(&documents(0.2));
-    right(&check::ex_06_1(&want, SEED, 100, 8, 0.3), "6.1");
-    not_yet(&check::ex_06_1(&least_loss(&documents(0.1)), SEED, 100, 8, 0.3), "6.1"); // the notebook's loss_star
-    not_yet(&check::ex_06_1(&(0.2f64 * 0.2 / 3.0), SEED, 100, 8, 0.3), "6.1"); // noise²/3, an approximation
-    not_yet(&check::ex_06_1(&f64::NAN, SEED, 100, 8, 0.3), "6.1");
+    right(&check::ex_07_1(&want, SEED, 100, 8, 0.3), "7.1");
+    not_yet(&check::ex_07_1(&least_loss(&documents(0.1)), SEED, 100, 8, 0.3), "7.1"); // the notebook's loss_star
+    not_yet(&check::ex_07_1(&(0.2f64 * 0.2 / 3.0), SEED, 100, 8, 0.3), "7.1"); // noise²/3, an approximation
+    not_yet(&check::ex_07_1(&f64::NAN, SEED, 100, 8, 0.3), "7.1");
 }
 
 /// The predicted floor by another route: Σ h/(2 − lr·h) as trace(H·(2I − lr·H)⁻¹).
@@ -283,35 +283,35 @@ fn floor_by_trace(problem: &Documents, lr: f64, batch: usize) -> f64 {
 }
 
 #[test]
-fn ex_06_2_the_predicted_floor_for_batch_8() {
+fn ex_07_2_the_predicted_floor_for_batch_8() {
     let problem = documents(0.1);
-    right(&check::ex_06_2(&floor_by_trace(&problem, 0.05, 8), &problem), "6.2");
+    right(&check::ex_07_2(&floor_by_trace(&problem, 0.05, 8), &problem), "7.2");
     // The nearest floors the notebook's grid prints (lr 0.03; batches 4 and 16), and the rough lr·L⋆/B.
-    not_yet(&check::ex_06_2(&floor_by_trace(&problem, 0.03, 4), &problem), "6.2");
-    not_yet(&check::ex_06_2(&floor_by_trace(&problem, 0.03, 16), &problem), "6.2");
-    not_yet(&check::ex_06_2(&(0.05 * least_loss(&problem) / 8.0), &problem), "6.2");
-    not_yet(&check::ex_06_2(&f64::NAN, &problem), "6.2");
+    not_yet(&check::ex_07_2(&floor_by_trace(&problem, 0.03, 4), &problem), "7.2");
+    not_yet(&check::ex_07_2(&floor_by_trace(&problem, 0.03, 16), &problem), "7.2");
+    not_yet(&check::ex_07_2(&(0.05 * least_loss(&problem) / 8.0), &problem), "7.2");
+    not_yet(&check::ex_07_2(&f64::NAN, &problem), "7.2");
 }
 
 #[test]
-fn ex_06_3_the_measured_floor_of_shuffled_epochs() {
+fn ex_07_3_the_measured_floor_of_shuffled_epochs() {
     let problem = documents(0.1);
     let loss_star = least_loss(&problem);
     // A run half as long again as the check's: another measurement of the same floor.
     let epochs = problem.settling_epochs(0.05, 8).unwrap() * 3 / 2;
     let run = problem.minibatch_sgd(8, epochs, 0.05, Schedule::Constant).unwrap();
-    right(&check::ex_06_3(&excess_floor(&run.step_losses, loss_star), &problem), "6.3");
-    // 6.2's prediction is for fresh batches; shuffled epochs settle lower.
-    not_yet(&check::ex_06_3(&floor_by_trace(&problem, 0.05, 8), &problem), "6.3");
+    right(&check::ex_07_3(&excess_floor(&run.step_losses, loss_star), &problem), "7.3");
+    // 7.2's prediction is for fresh batches; shuffled epochs settle lower.
+    not_yet(&check::ex_07_3(&floor_by_trace(&problem, 0.05, 8), &problem), "7.3");
     // The final loss of a run, not the floor: L itself, with L⋆ still in it.
-    not_yet(&check::ex_06_3(&f64::from(*run.epoch_losses.last().unwrap()), &problem), "6.3");
-    not_yet(&check::ex_06_3(&f64::NAN, &problem), "6.3");
+    not_yet(&check::ex_07_3(&f64::from(*run.epoch_losses.last().unwrap()), &problem), "7.3");
+    not_yet(&check::ex_07_3(&f64::NAN, &problem), "7.3");
 }
 
-/// 6.2 predicts the floor of fresh batches, 6.3 measures the floor of shuffled epochs, which
+/// 7.2 predicts the floor of fresh batches, 7.3 measures the floor of shuffled epochs, which
 /// settle lower: each epoch uses every document once, so its batch errors cancel.
 #[test]
-fn pair_6_2_6_3() {
+fn pair_7_2_7_3() {
     let problem = documents(0.1);
     let loss_star = least_loss(&problem);
     // The theory, as a trace rather than a sum over eigenvalues.
@@ -332,10 +332,10 @@ fn pair_6_2_6_3() {
     let tail = &losses[losses.len() / 2..];
     let measured = tail.iter().sum::<f64>() / tail.len() as f64;
     assert!(measured < 0.75 * predicted, "shuffled epochs settle lower: {measured} against {predicted}");
-    right(&check::ex_06_2(&predicted, &problem), "6.2");
-    right(&check::ex_06_3(&measured, &problem), "6.3");
-    not_yet(&check::ex_06_3(&predicted, &problem), "6.3");
-    not_yet(&check::ex_06_2(&measured, &problem), "6.2");
+    right(&check::ex_07_2(&predicted, &problem), "7.2");
+    right(&check::ex_07_3(&measured, &problem), "7.3");
+    not_yet(&check::ex_07_3(&predicted, &problem), "7.3");
+    not_yet(&check::ex_07_2(&measured, &problem), "7.2");
 }
 
 /// Fresh batches written out: `torch.randperm(docs)[:batch]` at every step, drawn from `rng`.
@@ -370,10 +370,10 @@ fn panicking_sgd(_: &Documents, _: usize, _: usize, _: f64) -> Array1<f32> {
 }
 
 #[test]
-fn ex_06_4_fresh_batches_as_a_function() {
-    right(&check::ex_06_4(fresh_sgd, SEED), "6.4");
-    right(&check::ex_06_4(fresh_sgd, 7), "6.4");
-    not_yet(&check::ex_06_4(shuffled_sgd, SEED), "6.4");
-    not_yet(&check::ex_06_4(reseeded_sgd, SEED), "6.4");
-    not_yet(&check::ex_06_4(panicking_sgd, SEED), "6.4");
+fn ex_07_4_fresh_batches_as_a_function() {
+    right(&check::ex_07_4(fresh_sgd, SEED), "7.4");
+    right(&check::ex_07_4(fresh_sgd, 7), "7.4");
+    not_yet(&check::ex_07_4(shuffled_sgd, SEED), "7.4");
+    not_yet(&check::ex_07_4(reseeded_sgd, SEED), "7.4");
+    not_yet(&check::ex_07_4(panicking_sgd, SEED), "7.4");
 }

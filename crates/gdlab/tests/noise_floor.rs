@@ -1,6 +1,6 @@
 //! The noise floor of minibatch descent against its prediction, and the momentum map's rates
 //! against runs. Neither is a torch parity test: the runs' parity is in `stochastic.rs` and
-//! `optim.rs`; these check the theory that notebooks 05 and 06 state.
+//! `optim.rs`; these check the theory that notebooks 06 and 07 state.
 use gdlab::GdlabError;
 use gdlab::prelude::*;
 
@@ -165,7 +165,7 @@ fn measured_heavy_ball_rates_are_within_5_percent_of_the_prediction() {
     let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
     let points = [(0.3, 0.0), (0.5, 0.5), (1.0, 0.8), (1.6, 0.7), (0.2, 0.9), (1.9, 0.8)];
     for seed in [314, 7] {
-        // Notebook 01's start in float64, as notebook 05 runs it.
+        // Notebook 01's start in float64, as notebook 06 runs it.
         let start = TorchRng::manual_seed(seed).rand::<f32, _>((4, 4)).mapv(f64::from);
         let found = measured_momentum_rates(&m, &start, &points).unwrap();
         for point in &found[..5] {

@@ -209,12 +209,12 @@ fn matrix64(rows: &Value) -> Array2<f64> {
     Array2::from_shape_fn((rows.len(), rows.len()), |(i, j)| rows[i][j])
 }
 
-/// Notebook 05's float64 studies, each from notebook 01's start: `torch.manual_seed(314);
-/// torch.rand(size=[4, 4]).double()`, not torch's float64 draw. Fixtures "notebook05".
+/// Notebook 06's float64 studies, each from notebook 01's start: `torch.manual_seed(314);
+/// torch.rand(size=[4, 4]).double()`, not torch's float64 draw. Fixtures "notebook06".
 #[test]
-fn notebook_05s_float64_studies_are_torchs_from_notebook_01s_start() {
+fn notebook_06s_float64_studies_are_torchs_from_notebook_01s_start() {
     let fx = fixtures();
-    let nb = &fx["notebook05"];
+    let nb = &fx["notebook06"];
     let start = TorchRng::manual_seed(314).rand::<f32, _>((4, 4)).mapv(f64::from);
     assert_eq!(start.iter().copied().collect::<Vec<_>>(), f64s(&nb["start"]));
     let m = Array2::from_diag(&array![1.0f64, 2.0, 3.0, 4.0]);
@@ -285,15 +285,15 @@ fn notebook_05s_float64_studies_are_torchs_from_notebook_01s_start() {
         }
     }
 
-    // Exercise 5.3's run in torch: its check takes torch's number, and 5.2's refuses it.
+    // Exercise 6.3's run in torch: its check takes torch's number, and 6.2's refuses it.
     for case in nb["polyak_diag123"].as_array().unwrap() {
         let (seed, measured) = (case["seed"].as_u64().unwrap(), case["measured"].as_f64().unwrap());
-        assert!(check::ex_05_3(&measured, seed).is_right(), "seed {seed}: torch's {measured}");
-        assert!(!check::ex_05_2(&measured).is_right(), "seed {seed}: torch's {measured}");
+        assert!(check::ex_06_3(&measured, seed).is_right(), "seed {seed}: torch's {measured}");
+        assert!(!check::ex_06_2(&measured).is_right(), "seed {seed}: torch's {measured}");
     }
 }
 
-/// 05's κ = 100 figure: the y axis spans what the runs measured, and each predicted line stops
+/// 06's κ = 100 figure: the y axis spans what the runs measured, and each predicted line stops
 /// where it leaves that range (it would run on to 1e-106).
 #[test]
 fn the_tuning_figure_ranges_its_axis_on_the_measured_losses() {

@@ -23,11 +23,11 @@ fn a_silenced_student_panic_hides_no_other_threads_panic() {
     // the two, std has the default hook in place, and there is no atomic swap on stable Rust
     // (`update_hook` is unstable): a panic elsewhere in that instant is printed by the default
     // hook rather than counted here. So install it first; the property is the steady state's.
-    assert!(!check::ex_05_4(panicking, 314).is_right());
+    assert!(!check::ex_06_4(panicking, 314).is_right());
     let rounds = 200;
     let checker = std::thread::spawn(|| {
         for _ in 0..20 {
-            assert!(!check::ex_05_4(panicking, 314).is_right());
+            assert!(!check::ex_06_4(panicking, 314).is_right());
         }
     });
     let panicker = std::thread::spawn(move || {

@@ -188,14 +188,14 @@ fn a_schedule_also_steps_full_batch_descent() {
     assert!(matches!(err, GdlabError::InvalidParameter { name: "schedule", .. }), "{err}");
 }
 
-/// Notebook 06's own runs ("notebook06"): its schedules' rates are torch's bit for bit, and its
+/// Notebook 07's own runs ("notebook07"): its schedules' rates are torch's bit for bit, and its
 /// losses L are torch's to 3e-6 of their size, as its details block says. L − L⋆, a difference of
 /// nearly equal numbers, keeps the same absolute gap, so its relative gap is larger: up to a few
 /// percent where it is near 1e-7, as for the schedules.
 #[test]
-fn notebook_06s_runs_are_torchs_as_its_prose_says() {
+fn notebook_07s_runs_are_torchs_as_its_prose_says() {
     let fx = fixtures();
-    let nb = &fx["notebook06"];
+    let nb = &fx["notebook07"];
     let problem = Documents::new(314, 100, 8, 0.3, 0.1).unwrap();
     let loss_star = problem.loss_star().unwrap();
     let torch_star = nb["loss_star"].as_f64().unwrap();

@@ -16,8 +16,8 @@
 //! ```
 //! use gdlab::prelude::*;
 //! let least_beta = 1.75 * 16.0 / 16.0 - 1.0; // lr·λ_max/N − 1 at lr = 1.75 on diag(1, 2, 3, 4)
-//! assert!(check::ex_05_1(&least_beta).is_right());
-//! assert!(check::ex_05_1(&f64::NAN).to_string().starts_with("✗ Exercise 5.1: not yet. Hint: "));
+//! assert!(check::ex_06_1(&least_beta).is_right());
+//! assert!(check::ex_06_1(&f64::NAN).to_string().starts_with("✗ Exercise 6.1: not yet. Hint: "));
 //! ```
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -40,8 +40,8 @@ pub use convergence::{ex_04_1, ex_04_2, ex_04_3, ex_04_4, ex_04_5};
 pub use gradients::{RidgeGradFn, ex_02_1, ex_02_2, ex_02_3, ex_02_4, ex_02_5};
 pub use inverse::{StepFn, ex_01_1, ex_01_2, ex_01_3, ex_01_4};
 pub use no_inverse::{LimitFn, ex_03_1, ex_03_2, ex_03_3, ex_03_4};
-pub use optimizers::{DampedMomentumFn, ex_05_1, ex_05_2, ex_05_3, ex_05_4};
-pub use stochastic::{FreshSgdFn, ex_06_1, ex_06_2, ex_06_3, ex_06_4};
+pub use optimizers::{DampedMomentumFn, ex_06_1, ex_06_2, ex_06_3, ex_06_4};
+pub use stochastic::{FreshSgdFn, ex_07_1, ex_07_2, ex_07_3, ex_07_4};
 pub use unanswered::{Unanswered, unanswered};
 
 /// The outcome of one check: right, or not yet with a hint. Displays as one line.

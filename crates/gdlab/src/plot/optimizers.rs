@@ -1,4 +1,4 @@
-//! Notebook 05's figures: the sliders, the tuning against theory, the race.
+//! Notebook 06's figures: the sliders, the tuning against theory, the race.
 
 use ndarray::Array2;
 use plotly::common::{DashType, Line, Mode, Pad, Title, Visible};
