@@ -77,6 +77,7 @@ mod loss;
 mod momentum_map;
 mod noise_floor;
 mod optim;
+mod phases;
 mod plot;
 mod real;
 mod rng;
@@ -109,6 +110,7 @@ pub use loss::{mse, mse_grad, mse_grad_right, try_mse, try_mse_grad};
 pub use momentum_map::{MomentumMap, RatePoint, heavy_ball_factor, measured_momentum_rates, momentum_map};
 pub use noise_floor::{FloorBand, FloorPoint, excess_floor, floor_band};
 pub use optim::{Adagrad, Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, RmsProp, Sgd};
+pub use phases::{Phase, heavy_ball_phase, heavy_ball_roots, phase_boundaries};
 pub use plot::{
     Axes, ColorRange, ErrorCurve, Figure, MAX_PANELS, Report, bar_chart, batch_slider, beta_slider,
     conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named,
@@ -130,18 +132,19 @@ pub mod prelude {
     pub use crate::{
         Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, Documents, Entries, ErrorCurve, EvcxrShow, Figure,
         FloorBand, FloorPoint, GdlabError, History, InverseDescent, LearningRate, LossSlice, MinibatchRun, Momentum,
-        MomentumMap, Optimizer, Path, RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot, Stepper,
-        Stop, TorchRng, Tuning, bar_chart, batch_slider, beside, beta_slider, condition_number, conditioning_figure,
-        conditioning_frame, conditioning_study, cooccurrence, count_heatmap, curvature_condition, density,
-        diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named, distance, document_frequency, epochs_figure,
-        error_sweep_figure, excess_floor, fixed_part, floor_band, floor_figure, frame_line, frame_lines, gd_tuning,
-        gradient_step, gram_eigenvalues, heavy_ball_factor, heavy_ball_tuning, hilbert, indicator_matrix, inverse,
-        lesson_lr, line_chart, log_space, loss_floor, loss_slice, losses_frame, losses_line, lr_slider, lr_sweep,
-        matrix_heatmaps, matrix_rank, measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse,
-        mse_grad, mse_grad_right, optimizer_race, path, pinv, predicted_limit, predicted_rates, predicted_steps,
-        race_figure, race_frame, rate_comparison, rate_figure, row_hessian, schedule_figure, seed_losses_frame, show,
-        show_decimals, show_pyformat, show_scalar, side_bound, stability_bound, sweep_figure, tilted_valley,
-        touched_figure, tuning_figure, with_condition_number,
+        MomentumMap, Optimizer, Path, Phase, RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot,
+        Stepper, Stop, TorchRng, Tuning, bar_chart, batch_slider, beside, beta_slider, condition_number,
+        conditioning_figure, conditioning_frame, conditioning_study, cooccurrence, count_heatmap, curvature_condition,
+        density, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named, distance, document_frequency,
+        epochs_figure, error_sweep_figure, excess_floor, fixed_part, floor_band, floor_figure, frame_line, frame_lines,
+        gd_tuning, gradient_step, gram_eigenvalues, heavy_ball_factor, heavy_ball_phase, heavy_ball_roots,
+        heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_floor,
+        loss_slice, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank,
+        measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse, mse_grad, mse_grad_right,
+        optimizer_race, path, phase_boundaries, pinv, predicted_limit, predicted_rates, predicted_steps, race_figure,
+        race_frame, rate_comparison, rate_figure, row_hessian, schedule_figure, seed_losses_frame, show, show_decimals,
+        show_pyformat, show_scalar, side_bound, stability_bound, sweep_figure, tilted_valley, touched_figure,
+        tuning_figure, with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};
