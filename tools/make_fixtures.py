@@ -5,6 +5,7 @@ Run with a Python that has torch (CPU is enough):
 
     python tools/make_fixtures.py              # writes crates/gdlab/tests/fixtures/torch.json
     python tools/make_fixtures.py notebook06   # only that section; the others stay as they are
+    python tools/make_fixtures.py paths        # not torch.json: fixtures/paths.json, by tools/torch_paths.py
 
 The JSON is committed, so `cargo test` needs no torch. Floats are written with
 Python's shortest round-trip repr, so each f32/f64 value is recovered exactly.
@@ -406,4 +407,9 @@ def main(names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    names = sys.argv[1:]
+    if "paths" in names:  # its own file, fixtures/paths.json (notebook 05's paths), not a section here
+        import torch_paths
+        torch_paths.main()
+    if names != ["paths"]:
+        main([n for n in names if n != "paths"])

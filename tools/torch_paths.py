@@ -2,7 +2,7 @@
 """torch's paths on the two valleys of notebook 05 (paths on the landscape), for gdlab's parity test
 crates/gdlab/tests/landscape.rs. Writes crates/gdlab/tests/fixtures/paths.json:
 
-    python tools/torch_paths.py
+    python tools/torch_paths.py                # or: python tools/make_fixtures.py paths
 
 with a Python that has torch (CPU is enough). The JSON is committed, so `cargo test` needs no torch.
 Floats are Python's shortest round-trip repr, so each float32 value is recovered exactly.
