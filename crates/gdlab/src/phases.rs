@@ -71,7 +71,7 @@ pub fn heavy_ball_roots(lr_h: f64, beta: f64) -> [(f64, f64); 2] {
 /// assert_eq!(heavy_ball_phase(1.0, 1.0), Phase::Undamped);
 /// ```
 pub fn heavy_ball_phase(lr_h: f64, beta: f64) -> Phase {
-    let [big, small] = heavy_ball_roots(lr_h, beta);
+    let [big, _] = heavy_ball_roots(lr_h, beta);
     let size = |r: (f64, f64)| r.0.hypot(r.1);
     if beta >= 1.0 && big.1 != 0.0 {
         Phase::Undamped
