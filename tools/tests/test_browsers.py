@@ -43,7 +43,7 @@ def test_exported_html_draws_every_plot_offline(chromium, src):
 
 
 def test_dragging_the_lr_slider_redraws_the_loss_in_the_exported_page(chromium):
-    before, after = browser.in_exported_page(chromium, EXECUTED / "05_optimizers.html", ".slider-container", 2,
+    before, after = browser.in_exported_page(chromium, EXECUTED / "06_optimizers.html", ".slider-container", 2,
                                              browser.drag_lr_slider)
     assert before is not None, "the lr slider was drawn"
     assert after["active"] > before["active"], f"the slider did not move: {before['active']} → {after['active']}"
@@ -52,7 +52,7 @@ def test_dragging_the_lr_slider_redraws_the_loss_in_the_exported_page(chromium):
 
 
 def test_dragging_the_lr_slider_redraws_the_loss_in_jupyterlab(chromium, lab):
-    before, after = browser.in_jupyterlab(chromium, lab, "05_optimizers.ipynb", ".slider-container", 2,
+    before, after = browser.in_jupyterlab(chromium, lab, "06_optimizers.ipynb", ".slider-container", 2,
                                           browser.drag_lr_slider)
     assert before is not None, "JupyterLab drew the lr slider"
     assert after["active"] > before["active"] and after["loss"] != before["loss"], (before, after)

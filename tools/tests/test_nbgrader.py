@@ -1,8 +1,8 @@
 """The nbgrader loop with the real nbgrader: release, three submissions, autograde, export.
 
-One notebook, not six: autograde executes every submission on the Rust kernel (about 100 s
-each), and the suite has a time budget. 06 is the shortest to run; the loop is the same for
-each notebook, and test_every_notebook_is_an_nbgrader_source checks the other five's metadata.
+One notebook, not all of them: autograde executes every submission on the Rust kernel (about 100 s
+each), and the suite has a time budget. 07 is the shortest to run; the loop is the same for
+each notebook, and test_every_notebook_is_an_nbgrader_source checks the others' metadata.
 """
 import csv
 import re
@@ -16,7 +16,7 @@ import pytest
 import assignment
 from nbtest import PLOTLY, ROOT, executed, sources, text_of
 
-NOTEBOOK = "06_stochastic_descent.ipynb"
+NOTEBOOK = "07_stochastic_descent.ipynb"
 COURSE = ROOT / "target" / "course-test"
 STUDENTS = ("all-right", "untouched", "two-solved")
 
@@ -82,10 +82,10 @@ def test_a_wrong_answer_fails_its_grade_cell_with_the_one_line_hint(graded):
         data = cell.outputs[0].data
         assert data["text/plain"] == "0", data
         hint = data["text/html"].removeprefix("<pre>").removesuffix("</pre>")
-        assert hint.startswith("✗ Exercise 6.") and ": not yet. Hint: " in hint and "\n" not in hint, hint
+        assert hint.startswith("✗ Exercise 7.") and ": not yet. Hint: " in hint and "\n" not in hint, hint
     for cell in grade_cells(autograded["all-right"]):
         assert [o.output_type for o in cell.outputs] == ["execute_result"], cell.outputs
-        assert cell.outputs[0].data["text/plain"].startswith("✓ Exercise 6.")
+        assert cell.outputs[0].data["text/plain"].startswith("✓ Exercise 7.")
 
 
 def test_the_released_notebook_runs_through_without_a_kernel_error(graded):

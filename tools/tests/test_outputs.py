@@ -15,8 +15,8 @@ PLUMBING = {
     "03_indicator_matrix.ipynb": ["show(", "show_int(", "true, false", "false, true", "true, true", "collect::<Result",
                                   ".to_string()", ".clone()"],
     "04_convergence.ipynb": [".to_string()", "collect::<Result", "Ok((", "for i in 0..", "};", "0.4605170185988091"],
-    "05_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
-    "06_stochastic_descent.ipynb": [".to_string()", "collect::<Result", "show(", "\n};", ".clone()", "unwrap()"],
+    "06_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
+    "07_stochastic_descent.ipynb": [".to_string()", "collect::<Result", "show(", "\n};", ".clone()", "unwrap()"],
 }
 
 
@@ -124,7 +124,7 @@ def test_the_animation_has_a_frame_per_step_a_slider_and_play():
 
 
 def test_optimizer_rates_agree_with_the_theory_within_5_percent():
-    nb = executed("05_optimizers.ipynb")
+    nb = executed("06_optimizers.ipynb")
     found = []
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -136,7 +136,7 @@ def test_optimizer_rates_agree_with_the_theory_within_5_percent():
 
 
 def test_momentum_needs_fewer_steps_than_plain_descent():
-    steps = race_steps(executed("05_optimizers.ipynb"))
+    steps = race_steps(executed("06_optimizers.ipynb"))
     assert len(steps) == 7, steps
     momentum = steps["momentum, best (lr, β)"]
     assert momentum is not None and momentum < steps["full batch, the lesson's lr"] and momentum < steps["full batch, best lr"]
@@ -145,7 +145,7 @@ def test_momentum_needs_fewer_steps_than_plain_descent():
 
 @pytest.mark.parametrize("snippet,count", [("lr_slider(", 30), ("beta_slider(", 20)])
 def test_the_slider_figures_carry_plotly_slider_steps(snippet, count):
-    cell = cell_with(executed("05_optimizers.ipynb"), snippet)
+    cell = cell_with(executed("06_optimizers.ipynb"), snippet)
     (fig,) = figures(cell)
     steps = fig["layout"]["sliders"][0]["steps"]
     assert len(steps) == count and all(s["method"] == "update" for s in steps)
@@ -168,8 +168,8 @@ def test_the_sweep_figures_label_sits_on_its_bound_line():
 
 
 def test_every_written_out_optimizer_loop_follows_torchs_numbers():
-    """05's loops, written out, against gdlab's runs, whose final losses are torch.optim's."""
-    nb = executed("05_optimizers.ipynb")
+    """06's loops, written out, against gdlab's runs, whose final losses are torch.optim's."""
+    nb = executed("06_optimizers.ipynb")
     for snippet in ["square_avg = square_avg * alpha", "sum = sum + &(&grad * &grad)"]:
         assert "InverseDescent" not in cell_with(nb, snippet).source
     text = text_of(cell_with(nb, "exact_rmsprop"))

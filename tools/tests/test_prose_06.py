@@ -1,4 +1,4 @@
-"""Notebook 05: every figure its prose states about a run is the one that run printed, and the
+"""Notebook 06: every figure its prose states about a run is the one that run printed, and the
 float64 studies are torch's, run from notebook 01's start (its float32 draw, converted)."""
 import functools
 import math
@@ -9,8 +9,8 @@ import nbformat
 import nbtest
 from nbtest import FIXTURES, ROOT, cell_with, executed, exercises_of, figures, half_unit, solution_cells, text_of
 
-NB = "05_optimizers.ipynb"
-TORCH = FIXTURES["notebook05"]
+NB = "06_optimizers.ipynb"
+TORCH = FIXTURES["notebook06"]
 
 
 prose = functools.partial(nbtest.prose, NB)
@@ -22,7 +22,7 @@ def same(printed, value):
     return abs(float(printed) - value) <= half_unit(printed) + 1e-12
 
 
-def test_05_the_least_stable_beta_and_the_diverging_slider_values():
+def test_06_the_least_stable_beta_and_the_diverging_slider_values():
     text = output_of("let least_beta")
     least, unstable = re.search(r"stable for β > ([\d.]+): (\d+) of the", text).groups()
     said = prose("## Drag the momentum")
@@ -32,7 +32,7 @@ def test_05_the_least_stable_beta_and_the_diverging_slider_values():
     assert f"β must exceed {least}" in prose("Note the heavy ball's learning rate")
 
 
-def test_05_every_run_starts_from_notebook_01s_start():
+def test_06_every_run_starts_from_notebook_01s_start():
     """The float32 runs draw 01's start; the float64 ones take `start64`, that draw converted,
     whose loss is 01's first loss (torch's original loop), not the 1.866 of a float64 draw."""
     nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
@@ -50,7 +50,7 @@ def test_05_every_run_starts_from_notebook_01s_start():
     assert "Every run below starts where notebook 01 does" in prose("The lesson's set-up")
 
 
-def test_05_the_race_is_torchs_from_notebook_01s_start():
+def test_06_the_race_is_torchs_from_notebook_01s_start():
     table = output_of("optimizer_race(")
     rows = re.findall(r"^│ (.+?)\s+┆ [\d.]+\s+┆ (\d+|null)\s+│$", table, re.M)
     want = [r["steps"] for r in TORCH["race"]]
@@ -60,7 +60,7 @@ def test_05_the_race_is_torchs_from_notebook_01s_start():
         assert r["name"].startswith(name.rstrip("…")), (name, r["name"])
 
 
-def test_05_the_tuned_runs_measure_torchs_rates():
+def test_06_the_tuned_runs_measure_torchs_rates():
     def measured(losses):
         usable = next((i for i, l in enumerate(losses) if not (l > 1e-24 and math.isfinite(l))), len(losses))
         start, end = usable // 2, usable - 1
@@ -79,7 +79,7 @@ def test_05_the_tuned_runs_measure_torchs_rates():
         assert (printed == "") == (want["measured"] is None) and (not printed or same(printed, want["measured"])), (lr, beta)
 
 
-def test_05_adams_first_steps_are_not_fast_and_then_it_overshoots():
+def test_06_adams_first_steps_are_not_fast_and_then_it_overshoots():
     text = output_of("let adam_start")
     adam, sgd = re.search(r"Adam \(lr 0.1\) ([\d.]+), plain descent \(lr [\d.]+\) ([\d.]+)", text).groups()
     losses = [float(v) for v in re.search(r"^Adam's loss, steps 0 to 15: \[(.*)\]$", text, re.M).group(1).split(", ")]
@@ -93,7 +93,7 @@ def test_05_adams_first_steps_are_not_fast_and_then_it_overshoots():
     assert f"climbs back from {losses[6]:.3f} at step 6 to {losses[peak]:.3f} at step {peak} before it turns" in said, losses
 
 
-def test_05_the_kappa_100_figure_spans_what_was_measured():
+def test_06_the_kappa_100_figure_spans_what_was_measured():
     (fig,) = figures(cell_with(executed(NB), 'tuning_figure(&[("plain descent", &gd_hard_run'))
     measured = [y for t in fig["data"] if t["name"].endswith(": measured") for y in t["y"] if y and y > 0]
     low, high = math.log10(min(measured)), math.log10(max(measured))
@@ -103,23 +103,23 @@ def test_05_the_kappa_100_figure_spans_what_was_measured():
     assert min(predicted) >= min(measured), "each predicted line ends where the measured range does"
 
 
-def test_05_the_measure_exercise_differs_from_its_prediction_as_its_text_says():
+def test_06_the_measure_exercise_differs_from_its_prediction_as_its_text_says():
     nb = executed(NB)
     shown = dict(zip(exercises_of(nb), [text_of(c) for c in solution_cells(nb)], strict=True))
-    predicted, measured = float(shown["5.2"]), float(shown["5.3"])
+    predicted, measured = float(shown["6.2"]), float(shown["6.3"])
     assert measured / predicted > 1.02, "above the prediction by more than round-off could explain"
     (torch_run,) = [r for r in TORCH["polyak_diag123"] if r["seed"] == 314]
     assert abs(measured - torch_run["measured"]) < 1e-9, (measured, torch_run)
-    assert "comes out above your prediction" in prose("### Exercise 5.3 (measure)")
+    assert "comes out above your prediction" in prose("### Exercise 6.3 (measure)")
 
 
-def test_05_where_next_names_notebook_06_which_lowers_lr_over_time():
+def test_06_where_next_names_notebook_07_which_lowers_lr_over_time():
     said = prose("Where next:")
-    assert said.startswith("Where next: notebook 06") and "schedulers" in said
-    assert "in practice one lowers `lr` over time, as notebook 06 shows" in prose("**Why Adam is slow here.**")
+    assert said.startswith("Where next: notebook 07") and "schedulers" in said
+    assert "in practice one lowers `lr` over time, as notebook 07 shows" in prose("**Why Adam is slow here.**")
 
 
-def test_05_the_rates_are_measured_before_the_loss_falls_to_1e_24_where_round_off_takes_over():
+def test_06_the_rates_are_measured_before_the_loss_falls_to_1e_24_where_round_off_takes_over():
     said = prose("We measure each rate from the losses")
     assert "the second half of the steps before the loss falls to 1e-24" in said
     assert "the heavy ball's runs bottom out below 1e-30" in said
@@ -140,7 +140,7 @@ def test_05_the_rates_are_measured_before_the_loss_falls_to_1e_24_where_round_of
         assert literal > 1.1 * windowed, (case["name"], windowed, literal)
 
 
-def test_05_adams_climb_is_in_the_three_stiffer_columns_most_in_the_third_and_fourth():
+def test_06_adams_climb_is_in_the_three_stiffer_columns_most_in_the_third_and_fourth():
     text = output_of("let adam_start")
     losses = [float(v) for v in re.search(r"^Adam's loss, steps 0 to 15: \[(.*)\]$", text, re.M).group(1).split(", ")]
     before, after = (
@@ -157,7 +157,7 @@ def test_05_adams_climb_is_in_the_three_stiffer_columns_most_in_the_third_and_fo
     assert "stiffest column" not in said
 
 
-def test_05_the_lr_sliders_matrix_is_at_step_20_or_where_a_diverged_run_stopped():
+def test_06_the_lr_sliders_matrix_is_at_step_20_or_where_a_diverged_run_stopped():
     (fig,) = figures(cell_with(executed(NB), "lr_slider("))
     steps = fig["layout"]["sliders"][0]["steps"]
     stopped = 0
@@ -173,7 +173,7 @@ def test_05_the_lr_sliders_matrix_is_at_step_20_or_where_a_diverged_run_stopped(
     assert "(for a run that diverged, at the step where it was stopped)" in prose("## Drag the learning rate")
 
 
-def test_05_each_beta_title_gives_the_last_loss_its_curve_shows_and_the_side_of_the_threshold():
+def test_06_each_beta_title_gives_the_last_loss_its_curve_shows_and_the_side_of_the_threshold():
     (fig,) = figures(cell_with(executed(NB), "beta_slider("))
     least = float(re.search(r"stable for β > ([\d.]+):", output_of("let least_beta")).group(1))
     for i, step in enumerate(fig["layout"]["sliders"][0]["steps"]):
@@ -192,7 +192,7 @@ def test_05_each_beta_title_gives_the_last_loss_its_curve_shows_and_the_side_of_
     assert "each title says on which side of that β it lies" in said
 
 
-def test_05_the_map_is_blank_from_the_boundary_on_and_spirals_at_root_beta_over_a_band():
+def test_06_the_map_is_blank_from_the_boundary_on_and_spirals_at_root_beta_over_a_band():
     (fig,) = figures(cell_with(executed(NB), "momentum_map_figure("))
     heat, boundary = fig["data"][0], fig["data"][1]
     # diag(1, 2, 3, 4): h = 2λ/N for λ = 1, 4, 9, 16, N = 16; the boundary lr·h_max = 2(1 + β).

@@ -1,4 +1,4 @@
-"""Notebook 06: every figure its prose states about a run is the one that run printed."""
+"""Notebook 07: every figure its prose states about a run is the one that run printed."""
 import functools
 import json
 import math
@@ -9,8 +9,8 @@ import nbformat
 import nbtest
 from nbtest import FIXTURES, ROOT, cell_with, executed, figures, half_unit
 
-NB = "06_stochastic_descent.ipynb"
-TORCH = FIXTURES["notebook06"]
+NB = "07_stochastic_descent.ipynb"
+TORCH = FIXTURES["notebook07"]
 
 
 prose = functools.partial(nbtest.prose, NB)
@@ -23,7 +23,7 @@ def number(pattern, text):
     return found.group(1)
 
 
-def test_06_the_intro_names_the_indicator_it_draws_not_03s():
+def test_07_the_intro_names_the_indicator_it_draws_not_03s():
     said = prose("# Stochastic descent")
     shape = re.search(r"\((\d+) documents by (\d+) words, where 03's has (\d+) by (\d+)\)", said)
     assert shape, said
@@ -35,13 +35,13 @@ def test_06_the_intro_names_the_indicator_it_draws_not_03s():
     assert "notebook 03's indicator matrix" not in said
 
 
-def test_06_the_gap_to_the_written_out_loop_reads_exactly_0():
+def test_07_the_gap_to_the_written_out_loop_reads_exactly_0():
     text = output_of("let run16 = problem.minibatch_sgd")
     assert number(r"largest gap to the loop above: (.+)$", text) == "exactly 0"
     assert "0.0e0" not in text and "the gap printed below is exactly 0" in prose("For the curious: how close to torch")
 
 
-def test_06_the_floor_is_a_mean_and_the_band_shows_its_spread():
+def test_07_the_floor_is_a_mean_and_the_band_shows_its_spread():
     text = output_of("let mut scheduled = Vec::new();")
     mean = number(r"^the constant rate's floor: (\S+)$", text)
     median, low, high = re.search(r"^the settled run's steps: median (\S+), nine in ten between (\S+) and (\S+)$",
@@ -69,10 +69,10 @@ def test_06_the_floor_is_a_mean_and_the_band_shows_its_spread():
     assert min(late) < line["y"][0] < max(late), "the constant run's curve jumps across its floor"
 
 
-def test_06_the_last_notebook_says_where_a_course_goes_next():
+def test_07_the_last_notebook_says_where_a_course_goes_next():
     said = prose("Where next:")
     assert said.startswith("Where next: this is the course's last notebook.")
-    assert not list((ROOT / "notebooks").glob("07_*")), "no notebook comes after 06"
+    assert not list((ROOT / "notebooks").glob("08_*")), "no notebook comes after 07"
 
 
 def e(value, digits):
@@ -86,7 +86,7 @@ def figure_of(snippet):
     return fig
 
 
-def test_06_the_losses_agree_with_torchs_as_closely_as_the_details_say():
+def test_07_the_losses_agree_with_torchs_as_closely_as_the_details_say():
     said = prose("For the curious: how close to torch")
     star = TORCH["loss_star"]
     # With noise: L to within 3e-6 of its size, every epoch of every run the notebook compares.
@@ -124,7 +124,7 @@ def test_06_the_losses_agree_with_torchs_as_closely_as_the_details_say():
     assert "1e-4 of their size" not in said
 
 
-def test_06_batch_1_stops_falling_after_3_epochs_and_jumps_around_a_floor():
+def test_07_batch_1_stops_falling_after_3_epochs_and_jumps_around_a_floor():
     curves = {t["name"]: t["y"] for t in figure_of("epochs_figure(&runs")["data"]}
     single = curves["batch 1"]
     lowest = min(range(len(single)), key=single.__getitem__)
@@ -138,7 +138,7 @@ def test_06_batch_1_stops_falling_after_3_epochs_and_jumps_around_a_floor():
     assert all(a > b for a, b in zip(sixteen, sixteen[1:])), "batch 16 is still on its way down"
 
 
-def test_06_each_4x_in_the_batch_moves_the_floor_down_4_to_5_times():
+def test_07_each_4x_in_the_batch_moves_the_floor_down_4_to_5_times():
     text = output_of("problem.floor_grid(")
     rows = re.findall(r"^lr ([\d.]+)\s+batch\s+(\d+): predicted (\S+), fresh batches (\S+) ", text, re.M)
     at = {(float(lr), int(b)): (float(p), float(f)) for lr, b, p, f in rows}
@@ -156,7 +156,7 @@ def test_06_each_4x_in_the_batch_moves_the_floor_down_4_to_5_times():
     assert "moves the prediction and the fresh batches down by 4 to 5 times: the factor `(n − B)/(n − 1)` adds to the 4" in said
 
 
-def test_06_the_errors_of_an_epoch_cancel_exactly_when_the_batch_divides_the_documents():
+def test_07_the_errors_of_an_epoch_cancel_exactly_when_the_batch_divides_the_documents():
     n = int(re.search(r"A: (\d+) documents", output_of("let problem = Documents::new(")).group(1))
     batches = sorted({int(b) for b in re.findall(r"^lr \S+\s+batch\s+(\d+):", output_of("problem.floor_grid("), re.M)})
     (odd,) = [b for b in batches if n % b]
@@ -165,7 +165,7 @@ def test_06_the_errors_of_an_epoch_cancel_exactly_when_the_batch_divides_the_doc
             f"documents and weighs each {odd // (n % odd)} times as much as the others)") in said
 
 
-def test_06_a_figure_of_the_loss_itself_says_so_on_its_axis():
+def test_07_a_figure_of_the_loss_itself_says_so_on_its_axis():
     titles = {snippet: figure_of(snippet)["layout"]["yaxis"]["title"]["text"]
               for snippet in ["epochs_figure(&runs", "touched_figure(&runs", 'touched_figure(&[("noise 0']}
     assert titles == {"epochs_figure(&runs": "L(w) − L⋆", "touched_figure(&runs": "L(w) − L⋆",
@@ -180,7 +180,7 @@ def html_figure(cell):
     return json.JSONDecoder().raw_decode(page, start)[0]
 
 
-def test_06_the_scheduled_rates_are_torchs_exactly_and_the_kernel_moves_them_by_an_ulp_at_most():
+def test_07_the_scheduled_rates_are_torchs_exactly_and_the_kernel_moves_them_by_an_ulp_at_most():
     cell = cell_with(executed(NB), "schedule_figure(")
     ours = [t for t in html_figure(cell)["data"] if t.get("xaxis") is None and "floor" not in t["name"]
             and "nine steps" not in t["name"]]

@@ -1,4 +1,4 @@
-"""Notebook 06, stochastic descent, and 05's momentum map: the runs against torch's fixtures,
+"""Notebook 07, stochastic descent, and 06's momentum map: the runs against torch's fixtures,
 and every claim of the prose against the numbers the notebook printed."""
 import re
 
@@ -6,7 +6,7 @@ import pytest
 
 from nbtest import FIXTURES, cell_with, executed, figures, half_unit, text_of
 
-NB = "06_stochastic_descent.ipynb"
+NB = "07_stochastic_descent.ipynb"
 FLOOR = re.compile(r"^lr ([\d.]+)\s+batch\s+(\d+): predicted (\S+), fresh batches (\S+) \(([\d.]+) of it\), "
                    r"shuffled epochs (\S+) \(([\d.]+) of it\)$", re.M)
 
@@ -160,7 +160,7 @@ MOMENTUM = re.compile(r"^lr ([\d.]+), β ([\d.]+): predicted ([\d.]+), (?:measur
 
 
 def test_the_momentum_maps_measured_points_are_within_5_percent():
-    nb = executed("05_optimizers.ipynb")
+    nb = executed("06_optimizers.ipynb")
     found = MOMENTUM.findall(text_of(cell_with(nb, "measured_momentum_rates(")))
     assert len(found) == 6, found
     for lr, beta, predicted, measured in found:
