@@ -135,11 +135,18 @@ def test_the_early_loss_falls_faster_than_the_long_run_factor():
     assert "Why does the loss fall so much faster than your prediction?" in prose("### Exercise 4.3 (measure)")
 
 
-def test_04_ends_by_pointing_to_05():
+def test_04_ends_by_pointing_to_05_then_06():
     nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
     last = nb.cells[-1].source
-    assert last.startswith("Where next: notebook 05, `05_optimizers`"), last
-    title = nbformat.read(ROOT / "notebooks/05_optimizers.ipynb", as_version=4).cells[0].source.splitlines()[0]
+    assert last.startswith("Where next: notebook 05, `05_landscape`"), last
+    # What it promises of 05's paths, 05's own prose shows.
+    landscape = nbformat.read(ROOT / "notebooks/05_landscape.ipynb", as_version=4)
+    said = " ".join(c.source for c in landscape.cells if c.cell_type == "markdown")
+    for name in ("zig-zag", "momentum", "Adam", "Newton"):
+        assert name in last and name in said, name
+    # Then 06, which runs the optimisers that its title names.
+    assert "notebook 06, `06_optimizers`" in last, last
+    title = nbformat.read(ROOT / "notebooks/06_optimizers.ipynb", as_version=4).cells[0].source.splitlines()[0]
     for name in ("momentum", "Nesterov", "Adam", "RMSprop", "Adagrad"):
         assert name in title and name in last, (name, title)
 
