@@ -9,9 +9,11 @@
 mod charts;
 mod figure;
 mod gradients;
+mod landscape;
 mod lesson;
 mod momentum;
 mod optimizers;
+mod phases;
 mod stochastic;
 mod style;
 mod theory;
@@ -19,12 +21,14 @@ mod theory;
 pub use charts::{bar_chart, count_heatmap, line_chart};
 pub use figure::{Figure, Report, plotly_js, resend_plotly_js};
 pub use gradients::{ErrorCurve, error_sweep_figure};
+pub use landscape::{path_slider, paths_figure};
 pub use lesson::{
     MAX_PANELS, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named, frame_line, frame_lines, losses_line,
     matrix_heatmaps,
 };
 pub use momentum::momentum_map_figure;
 pub use optimizers::{beta_slider, lr_slider, race_figure, tuning_figure};
+pub use phases::phase_figure;
 pub use stochastic::{batch_slider, epochs_figure, floor_figure, schedule_figure, touched_figure};
 pub use style::{Axes, ColorRange};
 pub use theory::{conditioning_figure, rate_figure, sweep_figure};
