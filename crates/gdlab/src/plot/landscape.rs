@@ -101,7 +101,7 @@ fn panel_axes(slice: &LossSlice, panel: usize, title: &str) -> (Axis, Axis) {
 }
 
 /// Paths on the contours of `slice`, one panel per entry of `panels` (a title and its paths),
-/// two panels to a row. Each panel marks the start (the first path's first point) and `minimum`;
+/// two panels to a row. Each panel marks `start` and `minimum`;
 /// the x and y axes share one scale; contours are spaced in log of the loss, at most 21 levels.
 ///
 /// ```
@@ -113,11 +113,17 @@ fn panel_axes(slice: &LossSlice, panel: usize, title: &str) -> (Axis, Axis) {
 /// let ys: Vec<f64> = (0..41).map(|k| -0.4 + 0.02 * k as f64).collect();
 /// let slice = loss_slice(&m, &inverse(&m)?, entries, &xs, &ys)?;
 /// let walk = path(&m, &start, AnyOptimizer::Lesson, 0.2, 30, entries)?;
-/// let figure = paths_figure(&slice, &[("lr = 0.2", &[("descent", &walk)])], [1.0, 0.0], "Descent's path");
+/// let figure = paths_figure(&slice, &[("lr = 0.2", &[("descent", &walk)])], walk.points[0], [1.0, 0.0], "Descent's path");
 /// assert!(figure.to_json().contains("scaleanchor"));
 /// # Ok::<(), gdlab::GdlabError>(())
 /// ```
-pub fn paths_figure(slice: &LossSlice, panels: &[(&str, &[(&str, &Path)])], minimum: [f64; 2], title: &str) -> Figure {
+pub fn paths_figure(
+    slice: &LossSlice,
+    panels: &[(&str, &[(&str, &Path)])],
+    start: [f64; 2],
+    minimum: [f64; 2],
+    title: &str,
+) -> Figure {
     let mut plot = Plot::new();
     let columns = panels.len().clamp(1, 2);
     let rows = panels.len().div_ceil(2).max(1);
@@ -144,10 +150,8 @@ pub fn paths_figure(slice: &LossSlice, panels: &[(&str, &[(&str, &Path)])], mini
             plot.add_trace(path_trace(name, path, COLOURS[colour % COLOURS.len()], panel));
             colour += 1;
         }
-        if let Some(first) = paths.first().and_then(|(_, p)| p.points.first()) {
-            for mark in marks(*first, minimum, panel) {
-                plot.add_trace(mark);
-            }
+        for mark in marks(start, minimum, panel) {
+            plot.add_trace(mark);
         }
         let (x, y) = panel_axes(slice, panel, panel_title);
         layout = axis_pair(layout, panel, x, y);
