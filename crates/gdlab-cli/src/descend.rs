@@ -45,6 +45,14 @@ pub(crate) struct DescendArgs {
     /// How X moves: the lesson's own `X.sub_(lr * X.grad)`, or a torch.optim rule.
     #[arg(long, value_enum, default_value_t = OptimizerName::Lesson)]
     optimizer: OptimizerName,
+    /// The optimiser's own flags.
+    #[command(flatten)]
+    flags: OptimizerFlags,
+}
+
+/// The flags of torch.optim's rules, shared by `descend` and `path`: each belongs to some rules only.
+#[derive(Args)]
+pub(crate) struct OptimizerFlags {
     /// Momentum factor β for `momentum` and `nesterov` (default 0.9), in [0, 1).
     #[arg(long, value_name = "B", allow_hyphen_values = true)]
     momentum: Option<f64>,
@@ -99,26 +107,29 @@ pub(crate) enum OptimizerName {
     Adagrad,
 }
 
-impl DescendArgs {
-    /// The optimiser the flags name; a flag that does not belong to it is bad input.
-    fn optimizer(&self) -> Result<(AnyOptimizer, Value), Failure> {
-        let name = self.optimizer;
-        let momentum_rule = matches!(name, OptimizerName::Momentum | OptimizerName::Nesterov);
-        if self.momentum.is_some() && !momentum_rule {
-            return Err(bad_input(format!("--momentum goes with --optimizer momentum or nesterov, not {name:?}")));
-        }
-        use OptimizerName::{Adagrad as AdagradName, Adam as AdamName, Rmsprop};
-        let owners: [(&str, Option<f64>, &[OptimizerName], &str); 4] = [
+impl OptimizerFlags {
+    /// Bad input unless every flag given belongs to the rule `name` (`None`: a method that takes
+    /// none of them), shown in the message as `shown`.
+    pub(crate) fn check_owners(&self, name: Option<OptimizerName>, shown: &str) -> Result<(), Failure> {
+        use OptimizerName::{Adagrad as AdagradName, Adam as AdamName, Momentum as MomentumName, Nesterov, Rmsprop};
+        let owners: [(&str, Option<f64>, &[OptimizerName], &str); 5] = [
+            ("--momentum", self.momentum, &[MomentumName, Nesterov], "momentum or nesterov"),
             ("--beta1", self.beta1, &[AdamName], "adam"),
             ("--beta2", self.beta2, &[AdamName], "adam"),
             ("--eps", self.eps, &[AdamName, Rmsprop, AdagradName], "adam, rmsprop or adagrad"),
             ("--alpha", self.alpha, &[Rmsprop], "rmsprop"),
         ];
         for (flag, value, rules, names) in owners {
-            if value.is_some() && !rules.contains(&name) {
-                return Err(bad_input(format!("{flag} goes with --optimizer {names}, not {name:?}")));
+            if value.is_some() && !name.is_some_and(|n| rules.contains(&n)) {
+                return Err(bad_input(format!("{flag} goes with --optimizer {names}, not {shown}")));
             }
         }
+        Ok(())
+    }
+
+    /// The optimiser `name` with these flags; a flag that does not belong to it is bad input.
+    pub(crate) fn optimizer(&self, name: OptimizerName) -> Result<(AnyOptimizer, Value), Failure> {
+        self.check_owners(Some(name), &format!("{name:?}"))?;
         Ok(match name {
             OptimizerName::Lesson => (AnyOptimizer::Lesson, json!({"name": "lesson"})),
             OptimizerName::Sgd => (Sgd.into(), json!({"name": "sgd"})),
@@ -156,7 +167,7 @@ pub(crate) fn descend(args: &DescendArgs) -> Result<String, Failure> {
 }
 
 fn descend_as<T: Real>(args: &DescendArgs, m: &Array2<T>) -> Result<String, Failure> {
-    let (optimizer, optimizer_json) = args.optimizer()?;
+    let (optimizer, optimizer_json) = args.flags.optimizer(args.optimizer)?;
     let side = match args.side {
         Some(SideName::Left) => Side::Left,
         Some(SideName::Right) => Side::Right,
