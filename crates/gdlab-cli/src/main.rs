@@ -11,6 +11,7 @@
 //! gdlab randperm --seed 314 --n 10 --json
 //! gdlab sgd --batch 16 --epochs 30 --lr 0.05 --schedule step:10:0.5 --json
 //! gdlab descend --optimizer rmsprop --alpha 0.9 --lr 0.01
+//! gdlab path --optimizer momentum --lr 0.5 --momentum 0.8 --entries 0,0:0,3 --steps 40 --json
 //! ```
 //!
 //! Bad input ends with a one-line error on stderr and exit code 2; a run that diverges, or a
@@ -19,6 +20,7 @@
 mod descend;
 mod grad;
 mod matrices;
+mod path;
 mod stochastic;
 
 use std::process::ExitCode;
@@ -29,6 +31,7 @@ use gdlab::GdlabError;
 use descend::{DescendArgs, descend};
 use grad::{GradArgs, grad};
 use matrices::{IndicatorArgs, PinvArgs, RandArgs, indicator, pinv_command, rand};
+use path::{PathArgs, path_command};
 use stochastic::{RandpermArgs, SgdArgs, randperm, sgd};
 
 #[derive(Parser)]
@@ -55,6 +58,8 @@ enum Command {
     Randperm(RandpermArgs),
     /// Minibatch SGD on least squares over the documents, with torch's shuffles and schedules.
     Sgd(SgdArgs),
+    /// The path of an optimiser, Newton or the diagonal preconditioner over two entries of X.
+    Path(PathArgs),
 }
 
 /// A failure and its exit code: 2 for bad input, 1 for a run that failed.
@@ -81,8 +86,10 @@ fn main() -> ExitCode {
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("gdlab: error: {first} (see gdlab --help)");
+            // clap's first paragraph, on one line: it lists what is missing, e.g. required flags.
+            let first: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+            let first = if first.is_empty() { "invalid arguments".to_string() } else { first.join(" ") };
+            eprintln!("gdlab: error: {} (see gdlab --help)", first.trim_start_matches("error: "));
             return ExitCode::from(2);
         }
     };
@@ -94,6 +101,7 @@ fn main() -> ExitCode {
         Command::Rand(args) => rand(&args),
         Command::Randperm(args) => randperm(&args),
         Command::Sgd(args) => sgd(&args),
+        Command::Path(args) => path_command(&args),
     };
     match result {
         Ok(out) => {
