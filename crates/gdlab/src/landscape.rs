@@ -143,6 +143,13 @@ impl Path {
         self.points.len() - 1
     }
 
+    /// The path's first `steps` steps (all of it if it is shorter), e.g. to draw the start of a
+    /// long run.
+    pub fn first(&self, steps: usize) -> Path {
+        let keep = (steps + 1).min(self.points.len());
+        Path { points: self.points[..keep].to_vec(), losses: self.losses[..keep].to_vec(), ..self.clone() }
+    }
+
     /// The first step count k at which the loss is at most `tolerance`, if the path gets there.
     pub fn steps_to(&self, tolerance: f64) -> Option<usize> {
         self.losses.iter().position(|&l| l <= tolerance)

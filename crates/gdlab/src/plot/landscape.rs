@@ -160,6 +160,12 @@ pub fn paths_figure(
     Figure::new(plot, height + 20)
 }
 
+/// `0.941` for 16/17: a knob's value in at most three decimals, without trailing zeros.
+fn short(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// What a path did, for a slider's title: the step at which its loss reaches `tolerance`, or
 /// that it flies out or does not get there.
 fn outcome(path: &Path, tolerance: f64) -> String {
@@ -185,7 +191,7 @@ pub fn path_slider(
     plot.add_trace(contour_trace(slice, 1, true));
     let shown = runs.len() / 2;
     for (i, (value, path)) in runs.iter().enumerate() {
-        let trace = path_trace(&format!("{knob} = {value}"), path, COLOURS[0], 1).show_legend(false);
+        let trace = path_trace(&format!("{knob} = {}", short(*value)), path, COLOURS[0], 1).show_legend(false);
         plot.add_trace(trace.visible(if i == shown { Visible::True } else { Visible::False }));
     }
     if let Some(first) = runs.first().and_then(|(_, p)| p.points.first()) {
@@ -193,7 +199,8 @@ pub fn path_slider(
             plot.add_trace(mark);
         }
     }
-    let heading = |(value, path): &(f64, Path)| format!("{title} · {knob} = {value} · {}", outcome(path, tolerance));
+    let heading =
+        |(value, path): &(f64, Path)| format!("{title} · {knob} = {} · {}", short(*value), outcome(path, tolerance));
     let steps: Vec<SliderStep> = runs
         .iter()
         .enumerate()
@@ -202,7 +209,7 @@ pub fn path_slider(
             let visible: Vec<bool> =
                 std::iter::once(true).chain((0..runs.len()).map(|k| k == i)).chain([true, true]).collect();
             SliderStep::new()
-                .label(format!("{}", run.0))
+                .label(short(run.0))
                 .method(SliderMethod::Update)
                 .args(serde_json::json!([{ "visible": visible }, { "title.text": heading(run) }]))
         })
