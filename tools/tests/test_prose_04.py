@@ -139,11 +139,12 @@ def test_04_ends_by_pointing_to_05_then_06():
     nb = nbformat.read(ROOT / "notebooks" / NB, as_version=4)
     last = nb.cells[-1].source
     assert last.startswith("Where next: notebook 05, `05_landscape`"), last
-    # What it promises of 05's paths, 05's own prose shows.
+    # What it promises of 05's paths, 05's own prose shows (04's word, then 05's).
     landscape = nbformat.read(ROOT / "notebooks/05_landscape.ipynb", as_version=4)
     said = " ".join(c.source for c in landscape.cells if c.cell_type == "markdown")
-    for name in ("zig-zag", "momentum", "Adam", "Newton"):
-        assert name in last and name in said, name
+    for promised, shown in [("zig-zag", "crosses the valley"), ("momentum", "momentum"), ("overshoot", "overshoot"),
+                            ("Adam", "Adam"), ("Newton", "Newton")]:
+        assert promised in last and shown in said, (promised, shown)
     # Then 06, which runs the optimisers that its title names.
     assert "notebook 06, `06_optimizers`" in last, last
     title = nbformat.read(ROOT / "notebooks/06_optimizers.ipynb", as_version=4).cells[0].source.splitlines()[0]
