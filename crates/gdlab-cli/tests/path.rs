@@ -141,8 +141,10 @@ fn every_fixture_path_is_torchs_through_the_command_line() {
             continue;
         }
         // Adam, RMSprop and Adagrad take a square root, which torch's float32 kernel takes with
-        // Intel MKL (about an ulp) and Rust correctly rounded. On the tilted valley torch's dense
-        // 2×2 product X @ M is MKL's, fma(x₁, M₁ⱼ, x₀·M₀ⱼ), which gdlab's does not round alike: an
+        // Intel MKL (about an ulp) and Rust correctly rounded. On the tilted valley two roundings
+        // differ (measured against torch 2.15 on the fixtures' machine): the gradient's G·Mᵀ, whose
+        // two products torch rounds before adding and gdlab's matrix product fuses, and `add_`,
+        // which torch fuses on every entry and gdlab only in whole vector chunks: an
         // ulp here and there, compounded by the steps (the most, 1.1e-6, on the lesson's update
         // at lr 1.02, whose error grows 1.04× a step). So: the points to `tol` relative to
         // max(1, |x|), √loss to `tol` relative to max(1, √loss).

@@ -51,13 +51,14 @@ pub fn phase_figure(lr_h_max: f64, samples: &[(f64, f64, &[f64])], title: &str) 
             .name("regions"),
     );
     // The regions' names where each is widest.
+    // The regions' names inside them: monotone and alternating are thin near β = 0.
     let names =
-        [(0.12, 0.08, "monotone"), (1.4, 0.6, "ripples"), (2.05, 0.03, "alter-<br>nating"), (3.5, 0.35, "divergent")];
+        [(0.3, 0.03, "monotone"), (1.6, 0.8, "ripples"), (1.66, 0.025, "alternating"), (3.5, 0.35, "divergent")];
     plot.add_trace(
         Scatter::new(names.iter().map(|n| n.0).collect(), names.iter().map(|n| n.1).collect())
             .mode(Mode::Text)
             .text_array(names.iter().map(|n| n.2.to_string()).collect())
-            .text_font(Font::new().size(14).color("#444"))
+            .text_font(Font::new().size(12).color("#444"))
             .show_legend(false)
             .hover_info(plotly::common::HoverInfo::Skip),
     );
