@@ -15,6 +15,7 @@ PLUMBING = {
     "03_indicator_matrix.ipynb": ["show(", "show_int(", "true, false", "false, true", "true, true", "collect::<Result",
                                   ".to_string()", ".clone()"],
     "04_convergence.ipynb": [".to_string()", "collect::<Result", "Ok((", "for i in 0..", "};", "0.4605170185988091"],
+    "05_landscape.ipynb": [".to_string()", "collect::<Result", "unwrap()", "map_or("],
     "06_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
     "07_stochastic_descent.ipynb": [".to_string()", "collect::<Result", "show(", "\n};", ".clone()", "unwrap()"],
 }

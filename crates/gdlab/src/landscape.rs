@@ -155,6 +155,15 @@ impl Path {
         self.losses.iter().position(|&l| l <= tolerance)
     }
 
+    /// [`steps_to`](Self::steps_to) in words, for a printout: `"at step 54"`, or
+    /// `"not within 300 steps"`.
+    pub fn arrival(&self, tolerance: f64) -> String {
+        match self.steps_to(tolerance) {
+            Some(k) => format!("at step {k}"),
+            None => format!("not within {} steps", self.steps()),
+        }
+    }
+
     /// The distance in the plane from each point to `to`.
     pub fn distances(&self, to: [f64; 2]) -> Vec<f64> {
         self.points.iter().map(|p| (p[0] - to[0]).hypot(p[1] - to[1])).collect()

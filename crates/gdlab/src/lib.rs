@@ -116,7 +116,7 @@ pub use plot::{
     conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named,
     epochs_figure, error_sweep_figure, floor_figure, frame_line, frame_lines, line_chart, losses_line, lr_slider,
     matrix_heatmaps, momentum_map_figure, path_slider, paths_figure, phase_figure, plotly_js, race_figure, rate_figure,
-    resend_plotly_js, schedule_figure, sweep_figure, touched_figure, tuning_figure,
+    resend_plotly_js, schedule_figure, sweep_figure, touched_figure, tuning_figure, valley_figure,
 };
 pub use real::Real;
 pub use rng::{RANDPERM_LIMIT, TorchRng, TorchUniform};
@@ -144,7 +144,8 @@ pub mod prelude {
         optimizer_race, path, path_slider, paths_figure, phase_boundaries, phase_figure, pinv, predicted_limit,
         predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure, row_hessian,
         schedule_figure, seed_losses_frame, show, show_decimals, show_pyformat, show_scalar, side_bound,
-        stability_bound, sweep_figure, tilted_valley, touched_figure, tuning_figure, with_condition_number,
+        stability_bound, sweep_figure, tilted_valley, touched_figure, tuning_figure, valley_figure,
+        with_condition_number,
     };
     #[doc(no_inline)]
     pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};

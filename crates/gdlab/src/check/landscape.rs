@@ -20,11 +20,11 @@ const HEAVY_BALL: (f64, f64) = (1.0, 0.5);
 /// How many steps of that run exercises 5.2 and 5.3 look at.
 const CROSSING_STEPS: usize = 20;
 
-/// Exercise 5.1: the learning rate at which one step of the lesson's update puts X₀₃ on the
-/// valley's axis, `1/h` for X₀₃'s curvature h = (2/N)·4² (within 1e-9).
+/// Exercise 5.1: the learning rate at which one step of the lesson's update puts X₀₂ on its
+/// minimum 0, `1/h` for column 2's curvature h = (2/N)·3² = 9/8 (within 1e-9).
 pub fn ex_05_1(answer: &f64) -> Verdict {
-    let hint = "one step multiplies X₀₃'s error by 1 − lr·h, h its curvature (2/N)·m₃²: make that factor 0";
-    Verdict::judge("5.1", hint, || Ok(close(*answer, 1.0 / row_hessian(&lesson_m64())?[[3, 3]], 1e-9)))
+    let hint = "one step multiplies X₀₂'s error by 1 − lr·h, h its curvature (2/N)·m₂²: make that factor 0";
+    Verdict::judge("5.1", hint, || Ok(close(*answer, 1.0 / row_hessian(&lesson_m64())?[[2, 2]], 1e-9)))
 }
 
 /// Exercise 5.2 (predict): how many times the heavy ball at lr = 1, β = 0.5 should cross

@@ -87,10 +87,8 @@ fn panel_axes(slice: &LossSlice, panel: usize, title: &str) -> (Axis, Axis) {
     let [(a, b), (c, d)] = slice.entries;
     let ends = |v: &[f64]| vec![v[0], v[v.len() - 1]];
     // Equal scales shrink a panel's box rather than widen its ranges past the grid.
-    let x = Axis::new()
-        .title(Title::with_text(format!("X[{a},{b}] · {title}")))
-        .range(ends(&slice.xs))
-        .constrain(AxisConstrain::Domain);
+    let label = if title.is_empty() { format!("X[{a},{b}]") } else { format!("X[{a},{b}] · {title}") };
+    let x = Axis::new().title(Title::with_text(label)).range(ends(&slice.xs)).constrain(AxisConstrain::Domain);
     let y = Axis::new()
         .constrain(AxisConstrain::Domain)
         .title(Title::with_text(format!("X[{c},{d}]")))
@@ -164,6 +162,12 @@ pub fn paths_figure(
 fn short(value: f64) -> String {
     let text = format!("{value:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The contours of `slice` alone, with `start` and `minimum` marked: [`paths_figure`] with one
+/// panel and no path.
+pub fn valley_figure(slice: &LossSlice, start: [f64; 2], minimum: [f64; 2], title: &str) -> Figure {
+    paths_figure(slice, &[("", &[])], start, minimum, title)
 }
 
 /// What a path did, for a slider's title: the step at which its loss reaches `tolerance`, or

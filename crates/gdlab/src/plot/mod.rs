@@ -21,7 +21,7 @@ mod theory;
 pub use charts::{bar_chart, count_heatmap, line_chart};
 pub use figure::{Figure, Report, plotly_js, resend_plotly_js};
 pub use gradients::{ErrorCurve, error_sweep_figure};
-pub use landscape::{path_slider, paths_figure};
+pub use landscape::{path_slider, paths_figure, valley_figure};
 pub use lesson::{
     MAX_PANELS, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named, frame_line, frame_lines, losses_line,
     matrix_heatmaps,
