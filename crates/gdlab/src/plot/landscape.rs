@@ -1,10 +1,13 @@
 //! Paths drawn on the landscape: contours of the loss over two entries of X, with the points a
 //! method visits joined by lines, and a slider over the learning rate or β.
 
-use plotly::common::{ColorBar, ColorScale, ColorScaleElement, Line, Marker, MarkerSymbol, Mode, Pad, Title, Visible};
+use plotly::common::{
+    Anchor, ColorBar, ColorScale, ColorScaleElement, Line, Marker, MarkerSymbol, Mode, Orientation, Pad, Title, Visible,
+};
 use plotly::contour::{Coloring, Contours};
 use plotly::layout::{
-    Axis, AxisConstrain, GridPattern, Layout, LayoutGrid, Legend, Slider, SliderCurrentValue, SliderMethod, SliderStep,
+    Axis, AxisConstrain, GridPattern, Layout, LayoutGrid, Legend, Margin, Slider, SliderCurrentValue, SliderMethod,
+    SliderStep,
 };
 use plotly::{Contour, Plot, Scatter};
 
@@ -52,6 +55,12 @@ fn contour_trace(slice: &LossSlice, panel: usize, colour_bar: bool) -> Box<Conto
         .name("loss")
         .x_axis(&format!("x{panel}"))
         .y_axis(&format!("y{panel}"))
+}
+
+/// The legend in a row above the panels, under the title: below them it would meet the axis
+/// titles, whose room depends on the page's width (JupyterLab's is narrower than an export's).
+pub(super) fn top_legend() -> Legend {
+    Legend::new().orientation(Orientation::Horizontal).x(0.0).y(1.02).y_anchor(Anchor::Bottom)
 }
 
 /// A path as points joined by lines.
@@ -125,16 +134,9 @@ pub fn paths_figure(
     let mut plot = Plot::new();
     let columns = panels.len().clamp(1, 2);
     let rows = panels.len().div_ceil(2).max(1);
-    let height = 120 + 420 * rows;
-    let mut layout = Layout::new()
-        .title(Title::with_text(title))
-        .height(height)
-        // Below the lowest axis title, whose distance from the axis shrinks as the figure grows.
-        .legend(Legend::new().orientation(plotly::common::Orientation::Horizontal).y(if rows > 1 {
-            -0.1
-        } else {
-            -0.25
-        }));
+    let height = 180 + 420 * rows;
+    let mut layout =
+        Layout::new().title(Title::with_text(title)).height(height).legend(top_legend()).margin(Margin::new().top(150));
     if panels.len() > 1 {
         layout = layout.grid(
             LayoutGrid::new().rows(rows).columns(columns).pattern(GridPattern::Independent).y_gap(0.25).x_gap(0.15),
@@ -225,7 +227,8 @@ pub fn path_slider(
             .x_axis(x)
             .y_axis(y)
             .height(600)
-            .legend(Legend::new().orientation(plotly::common::Orientation::Horizontal).y(1.02).x(0.0))
+            .legend(top_legend())
+            .margin(Margin::new().top(110))
             .sliders(vec![
                 Slider::new()
                     .active(shown as i32)

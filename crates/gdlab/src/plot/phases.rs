@@ -2,7 +2,7 @@
 //! few runs beside it.
 
 use plotly::common::{ColorScale, ColorScaleElement, Font, Line, Marker, MarkerSymbol, Mode, Position, Title};
-use plotly::layout::{Axis, GridPattern, Layout, LayoutGrid, Legend};
+use plotly::layout::{Axis, GridPattern, Layout, LayoutGrid};
 use plotly::{HeatMap, Plot, Scatter};
 
 use super::figure::Figure;
@@ -114,8 +114,9 @@ pub fn phase_figure(lr_h_max: f64, samples: &[(f64, f64, &[f64])], title: &str) 
             .y_axis(Axis::new().title(Title::with_text("momentum β")).range(vec![0.0, 1.04]))
             .x_axis2(Axis::new().title(Title::with_text("step k")))
             .y_axis2(Axis::new().title(Title::with_text("error e_k / e_0 along h")).range(vec![-1.6, 1.6]))
-            .legend(Legend::new().orientation(plotly::common::Orientation::Horizontal).y(-0.2))
-            .height(560),
+            .legend(super::landscape::top_legend())
+            .margin(plotly::layout::Margin::new().top(190))
+            .height(640),
     );
-    Figure::new(plot, 600)
+    Figure::new(plot, 680)
 }
