@@ -1,24 +1,14 @@
 //! The `gdlab` binary against the PyTorch fixtures of crates/gdlab/tests/fixtures/torch.json
 //! (written by tools/make_fixtures.py from real torch).
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fails_with_code, gdlab, json_of};
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
 fn fixtures() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../gdlab/tests/fixtures/torch.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn gdlab(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("gdlab").unwrap().args(args).output().unwrap()
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = gdlab(args);
-    assert!(out.status.success(), "gdlab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::fixture("torch.json")
 }
 
 fn flat(v: &Value) -> Vec<f64> {
@@ -26,17 +16,6 @@ fn flat(v: &Value) -> Vec<f64> {
         Value::Array(items) => items.iter().flat_map(flat).collect(),
         v => vec![v.as_f64().unwrap()],
     }
-}
-
-/// One line on stderr, exit code `code`, no panic.
-fn fails_with(args: &[&str], code: i32, needle: &str) {
-    let out = gdlab(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "gdlab {args:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.starts_with("gdlab: error: ") && stderr.contains(needle), "{stderr}");
-    assert!(!stderr.contains("panicked"));
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
@@ -163,26 +142,26 @@ fn bad_arguments_end_with_one_line_and_exit_code_2() {
     let words = file("words.csv", "1,2\n3,x\n");
     let ragged = file("ragged.csv", "1,2\n3\n");
     for command in ["descend", "pinv"] {
-        fails_with(&[command, "--matrix", &empty], 2, "no numbers: expected a matrix");
-        fails_with(&[command, "--matrix", &words], 2, "row 2, column 2: \"x\" is not a finite number");
-        fails_with(&[command, "--matrix", &ragged], 2, "malformed CSV");
+        fails_with_code(&[command, "--matrix", &empty], 2, "no numbers: expected a matrix");
+        fails_with_code(&[command, "--matrix", &words], 2, "row 2, column 2: \"x\" is not a finite number");
+        fails_with_code(&[command, "--matrix", &ragged], 2, "malformed CSV");
     }
-    fails_with(&["descend", "--matrix", &wide, "--side", "up"], 2, "invalid value 'up' for '--side");
-    fails_with(&["descend", "--matrix", &wide, "--start", "ones"], 2, "invalid value 'ones' for '--start");
-    fails_with(&["descend", "--matrix", &words], 2, "row 2, column 2: \"x\" is not a finite number");
-    fails_with(&["descend", "--matrix", &ragged], 2, "malformed CSV");
-    fails_with(&["descend", "--matrix", "/no/such/file.csv"], 2, "cannot read");
-    fails_with(&["descend", "--lr", "-1"], 2, "invalid learning rate -1: expected a finite number > 0");
-    fails_with(&["indicator", "--p", "1.5"], 2, "invalid probability p = 1.5: expected 0 <= p <= 1");
-    fails_with(&["rand", "--seed", "1", "--shape", "4"], 2, "expected two positive sizes R,C");
-    fails_with(&["rand", "--seed", "x", "--shape", "4,4"], 2, "invalid value 'x'");
-    fails_with(&["descend", "--diag", "1,2", "--matrix", &wide], 2, "cannot be used with");
+    fails_with_code(&["descend", "--matrix", &wide, "--side", "up"], 2, "invalid value 'up' for '--side");
+    fails_with_code(&["descend", "--matrix", &wide, "--start", "ones"], 2, "invalid value 'ones' for '--start");
+    fails_with_code(&["descend", "--matrix", &words], 2, "row 2, column 2: \"x\" is not a finite number");
+    fails_with_code(&["descend", "--matrix", &ragged], 2, "malformed CSV");
+    fails_with_code(&["descend", "--matrix", "/no/such/file.csv"], 2, "cannot read");
+    fails_with_code(&["descend", "--lr", "-1"], 2, "invalid learning rate -1: expected a finite number > 0");
+    fails_with_code(&["indicator", "--p", "1.5"], 2, "invalid probability p = 1.5: expected 0 <= p <= 1");
+    fails_with_code(&["rand", "--seed", "1", "--shape", "4"], 2, "expected two positive sizes R,C");
+    fails_with_code(&["rand", "--seed", "x", "--shape", "4,4"], 2, "invalid value 'x'");
+    fails_with_code(&["descend", "--diag", "1,2", "--matrix", &wide], 2, "cannot be used with");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn divergence_is_a_one_line_error_with_exit_code_1() {
-    fails_with(&["descend", "--lr", "1.5"], 1, "exceeds the stability bound");
+    fails_with_code(&["descend", "--lr", "1.5"], 1, "exceeds the stability bound");
 }
 
 #[test]
@@ -245,17 +224,17 @@ fn descend_with_torch_optim_rules_prints_torchs_numbers() {
 
 #[test]
 fn bad_optimizer_values_end_with_one_line_and_exit_code_2() {
-    fails_with(&["descend", "--optimizer", "momentum", "--momentum", "1.0"], 2, "expected 0 <= beta < 1");
-    fails_with(&["descend", "--optimizer", "momentum", "--momentum", "-0.1"], 2, "expected 0 <= beta < 1");
-    fails_with(&["descend", "--optimizer", "adam", "--momentum", "0.9"], 2, "--momentum goes with");
-    fails_with(&["descend", "--optimizer", "adam", "--eps", "-1e-8"], 2, "invalid eps = -0.00000001");
-    fails_with(&["descend", "--optimizer", "adam", "--beta1", "1.5"], 2, "invalid beta1 = 1.5");
-    fails_with(&["descend", "--beta2", "0.9"], 2, "--beta2 goes with --optimizer adam");
-    fails_with(&["descend", "--optimizer", "adam", "--alpha", "0.9"], 2, "--alpha goes with --optimizer rmsprop");
-    fails_with(&["descend", "--optimizer", "adagrad", "--beta1", "0.9"], 2, "--beta1 goes with --optimizer adam");
-    fails_with(&["descend", "--eps", "1e-8"], 2, "--eps goes with --optimizer adam, rmsprop or adagrad");
-    fails_with(&["descend", "--optimizer", "rmsprop", "--alpha", "1.5"], 2, "invalid alpha = 1.5");
-    fails_with(&["descend", "--optimizer", "rmsprop2"], 2, "rmsprop2");
+    fails_with_code(&["descend", "--optimizer", "momentum", "--momentum", "1.0"], 2, "expected 0 <= beta < 1");
+    fails_with_code(&["descend", "--optimizer", "momentum", "--momentum", "-0.1"], 2, "expected 0 <= beta < 1");
+    fails_with_code(&["descend", "--optimizer", "adam", "--momentum", "0.9"], 2, "--momentum goes with");
+    fails_with_code(&["descend", "--optimizer", "adam", "--eps", "-1e-8"], 2, "invalid eps = -0.00000001");
+    fails_with_code(&["descend", "--optimizer", "adam", "--beta1", "1.5"], 2, "invalid beta1 = 1.5");
+    fails_with_code(&["descend", "--beta2", "0.9"], 2, "--beta2 goes with --optimizer adam");
+    fails_with_code(&["descend", "--optimizer", "adam", "--alpha", "0.9"], 2, "--alpha goes with --optimizer rmsprop");
+    fails_with_code(&["descend", "--optimizer", "adagrad", "--beta1", "0.9"], 2, "--beta1 goes with --optimizer adam");
+    fails_with_code(&["descend", "--eps", "1e-8"], 2, "--eps goes with --optimizer adam, rmsprop or adagrad");
+    fails_with_code(&["descend", "--optimizer", "rmsprop", "--alpha", "1.5"], 2, "invalid alpha = 1.5");
+    fails_with_code(&["descend", "--optimizer", "rmsprop2"], 2, "rmsprop2");
 }
 
 #[test]
@@ -378,10 +357,10 @@ fn bad_grad_arguments_end_with_one_line_and_exit_code_2() {
     std::fs::create_dir_all(&dir).unwrap();
     let wide = dir.join("wide.csv");
     std::fs::write(&wide, "1,2,3\n4,5,6\n").unwrap();
-    fails_with(&["grad", "--h", "0"], 2, "invalid --h 0: expected a finite step > 0");
-    fails_with(&["grad", "--h", "-1e-3"], 2, "invalid --h -0.001");
-    fails_with(&["grad", "--h", "inf"], 2, "invalid --h inf");
-    fails_with(
+    fails_with_code(&["grad", "--h", "0"], 2, "invalid --h 0: expected a finite step > 0");
+    fails_with_code(&["grad", "--h", "-1e-3"], 2, "invalid --h -0.001");
+    fails_with_code(&["grad", "--h", "inf"], 2, "invalid --h inf");
+    fails_with_code(
         &["grad", "--matrix", wide.to_str().unwrap()],
         2,
         "M must be square for the lesson's loss: got shape (2, 3)",

@@ -12,42 +12,18 @@
 //!
 //! and "lesson" is the original notebook's `X.sub_(lr * X.grad); X.grad.zero_()`.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fails_with, gdlab, json_of, numbers};
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
 fn fixtures() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../gdlab/tests/fixtures/paths.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn gdlab(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("gdlab").unwrap().args(args).output().unwrap()
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = gdlab(args);
-    assert!(out.status.success(), "gdlab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array().expect("an array").iter().map(|x| x.as_f64().expect("a number")).collect()
+    common::fixture("paths.json")
 }
 
 fn points(v: &Value) -> Vec<Vec<f64>> {
-    v["points"].as_array().expect("points").iter().map(f64s).collect()
-}
-
-/// One line on stderr, exit code 2, nothing on stdout, no panic.
-fn fails_with(args: &[&str], needle: &str) {
-    let out = gdlab(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "gdlab {args:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.starts_with("gdlab: error: ") && stderr.contains(needle), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"));
-    assert!(out.stdout.is_empty());
+    v["points"].as_array().expect("points").iter().map(numbers).collect()
 }
 
 /// A scratch directory for CSV files, removed when dropped.
@@ -80,7 +56,7 @@ fn entries_arg(valley: &Value) -> String {
 }
 
 fn matrix_rows(valley: &Value) -> Vec<Vec<f64>> {
-    valley["m"].as_array().unwrap().iter().map(f64s).collect()
+    valley["m"].as_array().unwrap().iter().map(numbers).collect()
 }
 
 #[test]
@@ -93,7 +69,7 @@ fn path_json_is_the_points_and_the_losses_of_n_steps_and_the_start() {
     let got: Value = serde_json::from_str(&text).unwrap();
     let keys: Vec<&String> = got.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["losses", "points"], "exactly the points and the losses");
-    let (pts, losses) = (points(&got), f64s(&got["losses"]));
+    let (pts, losses) = (points(&got), numbers(&got["losses"]));
     assert_eq!((pts.len(), losses.len()), (10, 10), "9 steps and the start");
     assert!(pts.iter().all(|p| p.len() == 2));
     // The start is torch.manual_seed(7); torch.rand(4, 4) at (1, 2) and (3, 0) (`gdlab rand`'s are torch's).
@@ -130,7 +106,7 @@ fn every_fixture_path_is_torchs_through_the_command_line() {
         args.push("--json");
         let got = json_of(&args);
         let (got_points, want_points) = (points(&got), points(case));
-        let (got_losses, want_losses) = (f64s(&got["losses"]), f64s(&case["losses"]));
+        let (got_losses, want_losses) = (numbers(&got["losses"]), numbers(&case["losses"]));
         assert_eq!(got_points.len(), case["steps"].as_u64().unwrap() as usize + 1, "{what}");
         let sqrt = ["adam", "rmsprop", "adagrad"].contains(&optimizer);
         if valley == "aligned" && !sqrt {
@@ -209,7 +185,7 @@ fn newton_lands_on_both_minima_in_one_step_and_the_diagonal_only_on_the_aligned_
         "--json",
     ]));
     let rand = json_of(&["rand", "--seed", "314", "--shape", "2,2", "--f64", "--json"]);
-    assert_eq!(pts[0], f64s(&rand["values"][0]), "torch.rand(2, 2, dtype=torch.float64)'s first row");
+    assert_eq!(pts[0], numbers(&rand["values"][0]), "torch.rand(2, 2, dtype=torch.float64)'s first row");
     assert!(distance(&pts[1], tilted_min) < 1e-14, "{:?} vs {tilted_min:?}", pts[1]);
 }
 
@@ -288,7 +264,7 @@ fn a_path_that_overflows_prints_its_finite_points_and_exits_with_code_1() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (pts, losses) = (points(&got), f64s(&got["losses"]));
+    let (pts, losses) = (points(&got), numbers(&got["losses"]));
     let k = pts.len() - 1;
     assert!(k > 10 && k < 400 && losses.len() == k + 1, "{k} steps");
     assert!(losses.iter().all(|l| l.is_finite()) && losses[k] > 1e30, "{:?}", &losses[k - 2..]);

@@ -1,37 +1,14 @@
 //! `gdlab randperm` and `gdlab sgd` against torch (crates/gdlab/tests/fixtures/torch.json,
 //! "randperm" and "minibatch", from tools/make_fixtures.py).
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fails_with, gdlab, json_of, numbers};
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
 fn fixtures() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../gdlab/tests/fixtures/torch.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn gdlab(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("gdlab").unwrap().args(args).output().unwrap()
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = gdlab(args);
-    assert!(out.status.success(), "gdlab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-fn fails_with(args: &[&str], needle: &str) {
-    let out = gdlab(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "gdlab {args:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.starts_with("gdlab: error: ") && stderr.contains(needle), "{stderr}");
-    assert!(out.stdout.is_empty());
+    common::fixture("torch.json")
 }
 
 #[test]
