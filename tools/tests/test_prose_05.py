@@ -48,6 +48,16 @@ def test_05_descents_step_counts_are_the_runs_and_torchs():
     assert "0.975" in said and "15/17" in said and "−0.96" in said and "−1.04" in said
 
 
+def test_05_the_slider_shows_a_rate_below_16_17_arriving_sooner():
+    """16/17 is the best rate per step in the long run; from this start 0.8 arrives a step sooner,
+    which the prose says and the slider's title for 0.8 shows."""
+    fig = figures(cell_with(executed(NB), "path_slider(&valley, \"lr\""))[0]
+    titles = {s["label"]: s["args"][1]["title.text"] for s in fig["layout"]["sliders"][0]["steps"]}
+    at = {label: int(m.group(1)) for label, t in titles.items() if (m := re.search(r"at step (\d+)", t))}
+    assert at["0.8"] == 53 and at["0.941"] == 54 and at["0.8"] < at["0.941"], at
+    assert "on the slider below, 0.8 arrives at step 53" in prose("At 0.2 the factor along")
+
+
 def test_05_the_loop_written_out_is_path():
     assert "the loop's 301 points are path()'s: true" in output_of("let mut points = vec![start];")
 
@@ -102,7 +112,12 @@ def test_05_adaptive_rules_first_steps_and_arrivals():
     assert torch_arrival("tilted", "adam", 0.1) == 114
     said = prose("On the aligned valley all three leave the start at 45°")
     assert "steps 94 and 118" in said and "step 128 on the aligned one and 114 on the tilted one" in said
-    assert "neither arrives within the 300 steps" in said
+    assert "does not reach the tolerance within the 300 steps for either" in said
+    # None beats plain descent at 16/17, whose arrivals on both valleys are printed above.
+    aligned = arrivals(output_of("let rates = [0.2, best, 0.98, 1.02];"))["lr = 0.9412"]
+    tilted = int(re.search(r"tilted, plain descent at 16/17: .* at step (\d+)", output_of("let mut newton_runs")).group(1))
+    assert f"({aligned} steps aligned, {tilted} tilted)" in said
+    assert max(int(s.split()[-1]) for s, _ in got.values() if s.startswith("at step")) > aligned
 
 
 def test_05_newton_lands_in_one_step_and_the_diagonal_only_when_aligned():

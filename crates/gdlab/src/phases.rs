@@ -112,7 +112,8 @@ pub fn phase_boundaries(lr_h_max: f64, points: usize) -> Vec<(&'static str, Vec<
 }
 
 /// A run's errors `e_0, e_1, …` along one direction, read without the roots: up to the last one
-/// above `1e-4·|e_0|` (below it round-off decides the signs), and with exact zeros skipped
+/// above `1e-4·|e_0|` (a margin well above float32's round-off, so that no sign from a run's tail
+/// decides), and with exact zeros skipped
 /// (at lr·h = 1 the first step lands on the axis).
 struct Seen {
     /// The signs of the non-zero errors in the window.

@@ -31,8 +31,9 @@ fn region_colours() -> ColorScale {
 /// each region coloured from the characteristic roots and named, the boundary curves drawn, and
 /// β = 1 marked, where the roots sit on the unit circle. Each of `samples` (lr·h, β, the run's
 /// errors `e_k` along that direction) is a labelled point on the diagram and its `e_k / e_0`
-/// against the step on the right, in the same colour.
-pub fn phase_figure(lr_h_max: f64, samples: &[(f64, f64, &[f64])], title: &str) -> Figure {
+/// against the step on the right, in the same colour. Each of `marks` (lr·h, β, a label) is a
+/// star on the diagram, e.g. where Polyak's tuning puts the slowest and the stiffest curvature.
+pub fn phase_figure(lr_h_max: f64, samples: &[(f64, f64, &[f64])], marks: &[(f64, f64, &str)], title: &str) -> Figure {
     let mut plot = Plot::new();
     let (nx, ny) = (241, 201);
     let xs: Vec<f64> = (0..nx).map(|i| lr_h_max * i as f64 / (nx - 1) as f64).collect();
@@ -78,6 +79,18 @@ pub fn phase_figure(lr_h_max: f64, samples: &[(f64, f64, &[f64])], title: &str) 
             .name("β = 1: roots on the unit circle, never settles (02's loop without zero_())")
             .line(Line::new().color("#d62728").width(3.0)),
     );
+    if !marks.is_empty() {
+        plot.add_trace(
+            Scatter::new(marks.iter().map(|m| m.0).collect(), marks.iter().map(|m| m.1).collect())
+                .mode(Mode::MarkersText)
+                .text_array(marks.iter().map(|m| m.2.to_string()).collect())
+                .text_position(Position::BottomCenter)
+                .text_font(Font::new().size(12).color("#444"))
+                .marker(Marker::new().symbol(MarkerSymbol::Star).size(14).color("#444"))
+                .name("marked points")
+                .show_legend(false),
+        );
+    }
     let label = |k: usize| ((b'A' + k as u8) as char).to_string();
     for (k, (lr_h, beta, errors)) in samples.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
