@@ -54,7 +54,7 @@ pub fn phase_figure(lr_h_max: f64, samples: &[(f64, f64, &[f64])], marks: &[(f64
     // The regions' names where each is widest.
     // The regions' names inside them: monotone and alternating are thin near β = 0.
     let names =
-        [(0.3, 0.03, "monotone"), (1.6, 0.8, "ripples"), (1.66, 0.025, "alternating"), (3.5, 0.35, "divergent")];
+        [(0.3, 0.03, "monotone"), (1.6, 0.8, "ripples"), (1.66, 0.025, "alternating"), (3.7, 0.15, "divergent")];
     plot.add_trace(
         Scatter::new(names.iter().map(|n| n.0).collect(), names.iter().map(|n| n.1).collect())
             .mode(Mode::Text)
@@ -84,7 +84,7 @@ pub fn phase_figure(lr_h_max: f64, samples: &[(f64, f64, &[f64])], marks: &[(f64
             Scatter::new(marks.iter().map(|m| m.0).collect(), marks.iter().map(|m| m.1).collect())
                 .mode(Mode::MarkersText)
                 .text_array(marks.iter().map(|m| m.2.to_string()).collect())
-                .text_position(Position::BottomCenter)
+                .text_position(Position::MiddleRight)
                 .text_font(Font::new().size(12).color("#444"))
                 .marker(Marker::new().symbol(MarkerSymbol::Star).size(14).color("#444"))
                 .name("marked points")
