@@ -59,6 +59,23 @@ def test_dragging_the_lr_slider_redraws_the_loss_in_jupyterlab(chromium, lab):
     assert after["active"] > before["active"] and after["loss"] != before["loss"], (before, after)
 
 
+def test_dragging_the_path_slider_redraws_the_path_in_the_exported_page(chromium):
+    """05's lr slider over paths: a click near the rail's end shows 1.02's path, which flies out."""
+    before, after = browser.in_exported_page(chromium, EXECUTED / "05_landscape.html", ".slider-container", 2,
+                                             browser.drag_lr_slider)
+    assert before is not None, "the path slider was drawn"
+    assert after["active"] > before["active"], f"the slider did not move: {before['active']} → {after['active']}"
+    assert after["loss"] != before["loss"] and after["title"] != before["title"], "the path and title follow"
+    assert "lr = 1.02 · flies out" in after["title"], after["title"]
+
+
+def test_dragging_the_path_slider_redraws_the_path_in_jupyterlab(chromium, lab):
+    before, after = browser.in_jupyterlab(chromium, lab, "05_landscape.ipynb", ".slider-container", 2,
+                                          browser.drag_lr_slider)
+    assert before is not None, "JupyterLab drew the path slider"
+    assert after["active"] > before["active"] and after["loss"] != before["loss"], (before, after)
+
+
 def test_the_animation_plays_in_the_exported_page(chromium):
     got = browser.animation_in_exported_page(chromium, EXECUTED / "04_convergence.html")
     assert got["frames"] == 100, got
