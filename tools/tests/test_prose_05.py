@@ -104,13 +104,21 @@ def test_05_adaptive_rules_first_steps_and_arrivals():
     for rule in ("Adam, lr = 0.1", "RMSprop, lr = 0.01", "Adagrad, lr = 0.1"):
         assert f"{rule}: first step (+0.1000, -0.1000)" in text, rule
     got = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(
-        r"^(\w+), lr = [\d.]+: .* aligned (at step \d+|not within \d+ steps), tilted (at step \d+|not within \d+ steps)$", text, re.M)}
+        r"^(\w+), lr = [\d.]+: .* aligned (at step \d+|not within \d+ steps), tilted (at step \d+|not within \d+ steps);", text, re.M)}
     assert got == {"Adam": ("at step 128", "at step 114"), "RMSprop": ("at step 94", "not within 300 steps"),
                    "Adagrad": ("at step 118", "not within 300 steps")}, got
     # torch's: those its 120-step fixture reaches.
     assert torch_arrival("aligned", "rmsprop", 0.01) == 94 and torch_arrival("aligned", "adagrad", 0.1) == 118
     assert torch_arrival("tilted", "adam", 0.1) == 114
     said = prose("On the aligned valley all three leave the start at 45°")
+    # The pair drawn arrives sooner than the whole X, and sooner than plain descent's pair.
+    pair = dict(re.findall(r"^(\w+), lr = [\d.]+: .*the drawn pair's own loss, aligned at step (\d+)$", text, re.M))
+    plain_pair = int(re.search(r"^plain descent at 16/17: the drawn pair's own loss, aligned at step (\d+)$", text, re.M).group(1))
+    assert f"steps {pair['RMSprop']} and {pair['Adagrad']}, against {plain_pair} for plain descent" in said, (pair, plain_pair)
+    assert int(pair["RMSprop"]) < plain_pair and int(pair["Adagrad"]) < plain_pair
+    far = re.search(r"X₀₀ ([\d.]+), X₀₃ ([\d.]+), and X₁₀ \(not drawn\) ([\d.]+)$", text, re.M).groups()
+    assert f"starts {far[2]} from its minimum, more than twice as far as either entry drawn" in said
+    assert float(far[2]) > 2 * max(float(far[0]), float(far[1])), far
     assert "steps 94 and 118" in said and "step 128 on the aligned one and 114 on the tilted one" in said
     assert "does not reach the tolerance within the 300 steps for either" in said
     # None beats plain descent at 16/17, whose arrivals on both valleys are printed above.

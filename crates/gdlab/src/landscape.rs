@@ -164,6 +164,28 @@ impl Path {
         }
     }
 
+    /// The same path with the loss that the contours show under each point in place of the whole
+    /// X's: `mean((X·M − I)²)` for X = `at` with the two entries put in. With `at` the minimum,
+    /// that is the drawn entries' own share (all of it for the aligned valley's pair, row 0's for
+    /// the tilted one), which can reach a tolerance long before the whole X, whose other entries
+    /// are not drawn.
+    ///
+    /// # Errors
+    /// As [`loss_slice`].
+    pub fn drawn<T: Real>(&self, m: &ArrayRef2<T>, at: &ArrayRef2<T>) -> Result<Path> {
+        check_problem(m, at, self.entries)?;
+        let m = m.mapv(|v| v.as_f64());
+        let mut x = at.mapv(|v| v.as_f64());
+        let eye = Array2::<f64>::eye(m.nrows());
+        let [a, b] = self.entries;
+        let mut losses = Vec::with_capacity(self.points.len());
+        for p in &self.points {
+            (x[a], x[b]) = (p[0], p[1]);
+            losses.push((x.dot(&m) - &eye).mapv(|v| v * v).mean().unwrap_or(f64::NAN));
+        }
+        Ok(Path { losses, ..self.clone() })
+    }
+
     /// The distance in the plane from each point to `to`.
     pub fn distances(&self, to: [f64; 2]) -> Vec<f64> {
         self.points.iter().map(|p| (p[0] - to[0]).hypot(p[1] - to[1])).collect()

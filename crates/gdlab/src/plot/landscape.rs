@@ -2,7 +2,8 @@
 //! method visits joined by lines, and a slider over the learning rate or β.
 
 use plotly::common::{
-    Anchor, ColorBar, ColorScale, ColorScaleElement, Line, Marker, MarkerSymbol, Mode, Orientation, Pad, Title, Visible,
+    Anchor, ColorBar, ColorScale, ColorScaleElement, DashType, Line, Marker, MarkerSymbol, Mode, Orientation, Pad,
+    Title, Visible,
 };
 use plotly::contour::{Coloring, Contours};
 use plotly::layout::{
@@ -64,30 +65,34 @@ pub(super) fn top_legend() -> Legend {
 }
 
 /// A path as points joined by lines.
-fn path_trace(name: &str, path: &Path, colour: &'static str, panel: usize) -> Box<Scatter<f64, f64>> {
+fn path_trace(name: &str, path: &Path, colour: &'static str, dash: DashType, panel: usize) -> Box<Scatter<f64, f64>> {
     Scatter::new(path.points.iter().map(|p| p[0]).collect(), path.points.iter().map(|p| p[1]).collect())
         .mode(Mode::LinesMarkers)
         .name(name)
-        .line(Line::new().color(colour).width(1.5))
+        .line(Line::new().color(colour).width(1.5).dash(dash))
         .marker(Marker::new().color(colour).size(5))
         .hover_template(format!("{name}<br>step %{{pointNumber}}: (%{{x:.4f}}, %{{y:.4f}})<extra></extra>"))
         .x_axis(format!("x{panel}"))
         .y_axis(format!("y{panel}"))
 }
 
-/// The start (an open circle) and the minimum (a star), in the legend once.
+/// The start (an open black circle) and the minimum (a gold star outlined in black: not red, so
+/// that a red path that flies out cannot hide it), in the legend once.
 fn marks(start: [f64; 2], minimum: [f64; 2], panel: usize) -> [Box<Scatter<f64, f64>>; 2] {
-    let mark = |at: [f64; 2], name: &str, symbol, colour: &'static str| {
+    let mark = |at: [f64; 2], name: &str, symbol, fill: &'static str, outline: &'static str| {
         Scatter::new(vec![at[0]], vec![at[1]])
             .mode(Mode::Markers)
             .name(name)
-            .marker(Marker::new().symbol(symbol).size(14).color(colour).line(Line::new().width(2.0).color(colour)))
+            .marker(Marker::new().symbol(symbol).size(15).color(fill).line(Line::new().width(1.5).color(outline)))
             .show_legend(panel == 1)
             .legend_group(name)
             .x_axis(format!("x{panel}"))
             .y_axis(format!("y{panel}"))
     };
-    [mark(start, "start", MarkerSymbol::CircleOpen, "black"), mark(minimum, "minimum", MarkerSymbol::Star, "#d62728")]
+    [
+        mark(start, "start", MarkerSymbol::CircleOpen, "black", "black"),
+        mark(minimum, "minimum", MarkerSymbol::Star, "#ffbf00", "black"),
+    ]
 }
 
 /// The axes of one panel: the grid's ranges, titled by the entries, y on the same scale as x
@@ -146,8 +151,10 @@ pub fn paths_figure(
     for (k, (panel_title, paths)) in panels.iter().enumerate() {
         let panel = k + 1;
         plot.add_trace(contour_trace(slice, panel, k == 0));
-        for (name, path) in paths.iter() {
-            plot.add_trace(path_trace(name, path, COLOURS[colour % COLOURS.len()], panel));
+        // Paths that run together in a panel stay apart by their dashes: solid, dashed, dotted.
+        for (k, (name, path)) in paths.iter().enumerate() {
+            let dash = [DashType::Solid, DashType::Dash, DashType::Dot][k % 3].clone();
+            plot.add_trace(path_trace(name, path, COLOURS[colour % COLOURS.len()], dash, panel));
             colour += 1;
         }
         for mark in marks(start, minimum, panel) {
@@ -197,7 +204,8 @@ pub fn path_slider(
     plot.add_trace(contour_trace(slice, 1, true));
     let shown = runs.len() / 2;
     for (i, (value, path)) in runs.iter().enumerate() {
-        let trace = path_trace(&format!("{knob} = {}", short(*value)), path, COLOURS[0], 1).show_legend(false);
+        let trace =
+            path_trace(&format!("{knob} = {}", short(*value)), path, COLOURS[0], DashType::Solid, 1).show_legend(false);
         plot.add_trace(trace.visible(if i == shown { Visible::True } else { Visible::False }));
     }
     if let Some(first) = runs.first().and_then(|(_, p)| p.points.first()) {
