@@ -9,6 +9,7 @@ in notebooks/ are never written.
 import argparse
 import copy
 import pathlib
+import queue
 import re
 import sys
 import time
@@ -16,6 +17,7 @@ import time
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from jupyter_core.utils import ensure_async
 from nbconvert import HTMLExporter
 import papermill
 from papermill.iorw import load_notebook_node
@@ -83,10 +85,33 @@ def first_error(nb):
     return None
 
 
+class LateOutputClient(NotebookClient):
+    """nbclient that also keeps a cell's output sent just after the kernel said it was idle.
+
+    evcxr_jupyter 0.22 forwards a cell's stdout from one thread and reports idle from another
+    (evcxr issue #353), so now and then a cell's last line comes after its idle; nbclient stops
+    listening at idle and the line is lost (a fresh-clone run lost the last line of a cell of 05).
+    Here each cell listens LINGER seconds longer for late output of its own."""
+
+    LINGER = 0.2
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        deadline = time.monotonic() + self.LINGER
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=left))
+            except queue.Empty:
+                return
+            late = msg["parent_header"].get("msg_id") == parent_msg_id
+            if late and msg["msg_type"] in ("stream", "display_data", "execute_result"):
+                self.process_message(msg, cell, cell_index)
+
+
 def run(nb, cwd, timeout, kernel):
     """Runs `nb` in place from the folder `cwd`. Returns (seconds, error or None)."""
     # A warm kernel loads gdlab before it reports ready (tools/evcxr_kernel.py): allow for it.
-    client = NotebookClient(nb, timeout=timeout, startup_timeout=600, kernel_name=kernel,
+    client = LateOutputClient(nb, timeout=timeout, startup_timeout=600, kernel_name=kernel,
                             resources={"metadata": {"path": str(cwd)}})
     start = time.monotonic()
     error = None
