@@ -71,18 +71,23 @@ pub fn loss_slice<T: Real>(
     xs: &[f64],
     ys: &[f64],
 ) -> Result<LossSlice> {
+    let mut loss_at = slice_loss(m, at, entries)?;
+    let losses = Array2::from_shape_fn((ys.len(), xs.len()), |(i, j)| loss_at([xs[j], ys[i]]));
+    Ok(LossSlice { entries, xs: xs.to_vec(), ys: ys.to_vec(), losses })
+}
+
+/// The loss `mean((X·M − I)²)` in `f64` as a function of the two entries, X = `at` otherwise:
+/// what a contour shows at a point (after the problem is checked once).
+fn slice_loss<T: Real>(m: &ArrayRef2<T>, at: &ArrayRef2<T>, entries: Entries) -> Result<impl FnMut([f64; 2]) -> f64> {
     check_problem(m, at, entries)?;
     let m = m.mapv(|v| v.as_f64());
     let mut x = at.mapv(|v| v.as_f64());
     let eye = Array2::<f64>::eye(m.nrows());
     let [a, b] = entries;
-    let losses = Array2::from_shape_fn((ys.len(), xs.len()), |(i, j)| {
-        x[a] = xs[j];
-        x[b] = ys[i];
-        let e = x.dot(&m) - &eye;
-        e.mapv(|v| v * v).mean().unwrap_or(f64::NAN)
-    });
-    Ok(LossSlice { entries, xs: xs.to_vec(), ys: ys.to_vec(), losses })
+    Ok(move |p: [f64; 2]| {
+        (x[a], x[b]) = (p[0], p[1]);
+        (x.dot(&m) - &eye).mapv(|v| v * v).mean().unwrap_or(f64::NAN)
+    })
 }
 
 /// How a path steps: an optimiser of torch.optim (or the lesson's own update), or one of the two
@@ -173,17 +178,8 @@ impl Path {
     /// # Errors
     /// As [`loss_slice`].
     pub fn drawn<T: Real>(&self, m: &ArrayRef2<T>, at: &ArrayRef2<T>) -> Result<Path> {
-        check_problem(m, at, self.entries)?;
-        let m = m.mapv(|v| v.as_f64());
-        let mut x = at.mapv(|v| v.as_f64());
-        let eye = Array2::<f64>::eye(m.nrows());
-        let [a, b] = self.entries;
-        let mut losses = Vec::with_capacity(self.points.len());
-        for p in &self.points {
-            (x[a], x[b]) = (p[0], p[1]);
-            losses.push((x.dot(&m) - &eye).mapv(|v| v * v).mean().unwrap_or(f64::NAN));
-        }
-        Ok(Path { losses, ..self.clone() })
+        let mut loss_at = slice_loss(m, at, self.entries)?;
+        Ok(Path { losses: self.points.iter().map(|&p| loss_at(p)).collect(), ..self.clone() })
     }
 
     /// The distance in the plane from each point to `to`.

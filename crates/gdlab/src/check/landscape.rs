@@ -59,8 +59,7 @@ pub fn ex_05_3(answer: &usize, seed: u64) -> Verdict {
             CROSSING_STEPS,
             [(0, 0), (0, 3)],
         )?;
-        let signs: Vec<bool> = run.points.iter().map(|p| p[1]).filter(|&e| e != 0.0).map(|e| e > 0.0).collect();
-        Ok(*answer == signs.windows(2).filter(|w| w[0] != w[1]).count())
+        Ok(*answer == run.crossings(1, 0.0, CROSSING_STEPS))
     })
 }
 
