@@ -6,27 +6,23 @@
 //! `|1 − 2·lr·λ/N|` per step. For a diagonal M the eigenvectors are the columns, so each
 //! column of E has its own rate, set by its diagonal entry.
 
-use nalgebra::DMatrix;
-use ndarray::{Array2, ArrayRef2};
+use ndarray::{Array1, Array2, ArrayRef2};
 
+use crate::dense;
 use crate::descent::InverseDescent;
 use crate::error::{GdlabError, Result, ensure_param, ensure_shape};
 use crate::history::History;
-use crate::linalg::{condition_number, ensure_square, inverse, stability_bound, to_nalgebra};
+use crate::linalg::{condition_number, ensure_square, inverse, stability_bound, to_f64};
 use crate::real::Real;
 use crate::rng::TorchRng;
 
 /// The eigen-directions of MᵀM, λ ascending: (λ, unit eigenvector) pairs.
 fn directions<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<(f64, Vec<f64>)>> {
     ensure_square(m, "M", "the rates of the lesson's loss are for a square M")?;
-    let a = to_nalgebra(m);
-    let eig = (a.transpose() * &a).symmetric_eigen();
-    let mut dirs: Vec<(f64, Vec<f64>)> = eig
-        .eigenvalues
-        .iter()
-        .zip(eig.eigenvectors.column_iter())
-        .map(|(&l, v)| (l, v.iter().copied().collect()))
-        .collect();
+    let a = to_f64(m);
+    let (values, vectors) = dense::symmetric_eigen(&a.t().dot(&a));
+    let mut dirs: Vec<(f64, Vec<f64>)> =
+        values.into_iter().zip(vectors.columns()).map(|(l, v)| (l, v.to_vec())).collect();
     dirs.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(dirs)
 }
@@ -190,13 +186,12 @@ pub fn with_condition_number(n: usize, condition: f64, seed: u64) -> Result<Arra
     ensure_param(n >= 1, "n", n as f64, "at least 1")?;
     ensure_param(condition >= 1.0 && condition.is_finite(), "condition", condition, "a finite condition number >= 1")?;
     let r: Array2<f64> = TorchRng::manual_seed(seed).rand((n, n));
-    let q = DMatrix::from_fn(n, n, |i, j| r[[i, j]] - 0.5).qr().q();
+    let q = dense::orthogonal_factor(&(r - 0.5));
     let sigma = |k: usize| {
         if n == 1 { 1.0 } else { condition.powf(-(k as f64) / (n - 1) as f64) }
     };
-    let s = DMatrix::from_fn(n, n, |i, j| if i == j { sigma(i) } else { 0.0 });
-    let m = &q * s * q.transpose();
-    Ok(Array2::from_shape_fn((n, n), |(i, j)| m[(i, j)]))
+    let s = Array2::from_diag(&Array1::from_shape_fn(n, sigma));
+    Ok(q.dot(&s).dot(&q.t()))
 }
 
 /// The step at which the loss of a run from X₀ first reaches `tolerance`, from the theory:

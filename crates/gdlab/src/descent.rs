@@ -6,7 +6,7 @@ use crate::error::{GdlabError, Result, ensure_lr, ensure_nonempty, ensure_param,
 use crate::history::{Divergence, History, Snapshot, Stop};
 use crate::least_squares::{Side, side_bound};
 use crate::linalg::gram_lambda_max;
-use crate::loss::{check_product, grad_from_y_hat, loss_grad_y, mse_unchecked};
+use crate::loss::{check_product, grad_from_y_hat, grad_right_from_y_hat, mse_unchecked};
 use crate::optim::{AnyOptimizer, Optimizer, OptimizerState};
 use crate::real::Real;
 use crate::rng::TorchRng;
@@ -368,8 +368,7 @@ impl<T: Real> Checked<'_, T> {
             }
             let grad = match side {
                 Side::Left => grad_from_y_hat(&y_hat, m, &target),
-                // MmBackward of A·X: Aᵀ·grad.
-                Side::Right => m.t().dot(&loss_grad_y(&y_hat, &target)),
+                Side::Right => grad_right_from_y_hat(m, &y_hat, &target),
             };
             optimizer.step(&mut state, &mut x, &grad, lr);
             on_step(step, loss);

@@ -9,8 +9,9 @@
 
 use ndarray::{Array2, ArrayRef2, Zip};
 
+use crate::dense;
 use crate::error::{GdlabError, Result, ensure_lr};
-use crate::linalg::{ensure_square, to_nalgebra};
+use crate::linalg::{ensure_square, to_f64};
 use crate::loss::{grad_from_y_hat, mse_unchecked};
 use crate::optim::{Adagrad, Adam, AnyOptimizer, Momentum, Optimizer, OptimizerState, RmsProp, Sgd};
 use crate::real::Real;
@@ -295,8 +296,7 @@ fn preconditioner<T: Real>(m: &ArrayRef2<T>, stepper: Stepper) -> Result<Option<
         Stepper::Optimizer(_) => return Ok(None),
         Stepper::Newton => {
             let h = row_hessian(m)?;
-            let inv = to_nalgebra(&h).lu().try_inverse().ok_or_else(singular)?;
-            Array2::from_shape_fn(h.dim(), |(i, j)| inv[(i, j)])
+            dense::inverse(&to_f64(&h)).ok_or_else(singular)?
         }
         Stepper::Diagonal => {
             let h = row_hessian(m)?;

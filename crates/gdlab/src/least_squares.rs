@@ -7,8 +7,9 @@
 
 use ndarray::{Array2, ArrayRef2};
 
+use crate::dense;
 use crate::error::{Result, ensure_nonempty, ensure_shape};
-use crate::linalg::{gram_lambda_max, matrix_rank, pinv, to_nalgebra};
+use crate::linalg::{gram_lambda_max, matrix_rank, pinv, to_f64};
 use crate::real::Real;
 
 /// Which side of A the unknown X multiplies on.
@@ -101,16 +102,21 @@ pub fn loss_floor<T: Real>(a: &ArrayRef2<T>, side: Side) -> Result<f64> {
 /// [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty A,
 /// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) unless `x0` is n×m.
 pub fn fixed_part<T: Real>(a: &ArrayRef2<T>, x0: &ArrayRef2<T>, side: Side) -> Result<Array2<T>> {
+    let (_, fixed) = pinv_and_fixed_part(a, x0, side)?;
+    Ok(fixed.mapv(T::from_f64_lossy))
+}
+
+/// A⁺ and [`fixed_part`], in f64: the one SVD that both need.
+fn pinv_and_fixed_part<T: Real>(a: &ArrayRef2<T>, x0: &ArrayRef2<T>, side: Side) -> Result<(Array2<f64>, Array2<f64>)> {
     ensure_nonempty("A", a.shape())?;
     ensure_shape("the start X (it must be n×m for an m×n A)", (a.ncols(), a.nrows()), x0.shape())?;
-    let p = pinv(&a.mapv(|v| v.as_f64()))?;
-    let a64 = a.mapv(|v| v.as_f64());
-    let x64 = x0.mapv(|v| v.as_f64());
-    let out = match side {
+    let (a64, x64) = (to_f64(a), to_f64(x0));
+    let p = pinv(&a64)?;
+    let fixed = match side {
         Side::Left => &x64 - &x64.dot(&a64).dot(&p),
         Side::Right => &x64 - &p.dot(&a64).dot(&x64),
     };
-    Ok(out.mapv(T::from_f64_lossy))
+    Ok((p, fixed))
 }
 
 /// Where descent on `side` from `x0` ends: `A⁺ + ` [`fixed_part`]. From zeros it is A⁺ itself,
@@ -119,9 +125,8 @@ pub fn fixed_part<T: Real>(a: &ArrayRef2<T>, x0: &ArrayRef2<T>, side: Side) -> R
 /// # Errors
 /// As [`fixed_part`].
 pub fn predicted_limit<T: Real>(a: &ArrayRef2<T>, x0: &ArrayRef2<T>, side: Side) -> Result<Array2<T>> {
-    let fixed = fixed_part(a, x0, side)?;
-    let p = pinv(&a.mapv(|v| v.as_f64()))?;
-    Ok((p + fixed.mapv(|v| v.as_f64())).mapv(T::from_f64_lossy))
+    let (p, fixed) = pinv_and_fixed_part(a, x0, side)?;
+    Ok((p + fixed).mapv(T::from_f64_lossy))
 }
 
 /// The Frobenius distance `‖X − Y‖_F`, in f64.
@@ -141,8 +146,8 @@ pub fn distance<T: Real>(x: &ArrayRef2<T>, y: &ArrayRef2<T>) -> Result<f64> {
 /// [`GdlabError::Empty`](crate::GdlabError::Empty) for an empty A.
 pub fn gram_eigenvalues<T: Real>(a: &ArrayRef2<T>) -> Result<Vec<f64>> {
     ensure_nonempty("A", a.shape())?;
-    let a = to_nalgebra(a);
-    let mut ev: Vec<f64> = (a.transpose() * &a).symmetric_eigenvalues().iter().copied().collect();
+    let a = to_f64(a);
+    let mut ev = dense::symmetric_eigen(&a.t().dot(&a)).0;
     ev.sort_by(f64::total_cmp);
     Ok(ev)
 }

@@ -63,6 +63,7 @@ pub mod autograd;
 pub mod check;
 mod comparison;
 mod convergence;
+mod dense;
 mod descent;
 mod display;
 mod error;

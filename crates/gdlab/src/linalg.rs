@@ -1,15 +1,17 @@
 //! Exact answers to compare against: the inverse, the stability bound, the condition number.
 //!
-//! Computed in `f64` with nalgebra (pure Rust, no system LAPACK), then rounded to `T`.
+//! Computed in `f64` by the small decompositions of `dense` (pure Rust, no system LAPACK), then
+//! rounded to `T`.
 
-use nalgebra::DMatrix;
-use ndarray::{Array2, ArrayRef2};
+use ndarray::{Array1, Array2, ArrayRef2};
 
+use crate::dense;
 use crate::error::{GdlabError, Result, ensure_nonempty};
 use crate::real::Real;
 
-pub(crate) fn to_nalgebra<T: Real>(m: &ArrayRef2<T>) -> DMatrix<f64> {
-    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]].as_f64())
+/// The matrix in `f64`, where every decomposition here works.
+pub(crate) fn to_f64<T: Real>(m: &ArrayRef2<T>) -> Array2<f64> {
+    m.mapv(|v| v.as_f64())
 }
 
 /// Fails unless the matrix is non-empty and square: `what` names it by what it is for, `why`
@@ -27,8 +29,8 @@ const LESSON_IS_SQUARE: &str = "the lesson's formulas are for a square M (side_b
 
 /// `λ_max(M·Mᵀ)`, which is also `λ_max(MᵀM)`: it sets how fast the stiffest direction moves.
 pub(crate) fn gram_lambda_max<T: Real>(m: &ArrayRef2<T>) -> f64 {
-    let a = to_nalgebra(m);
-    (&a * a.transpose()).symmetric_eigenvalues().max()
+    let a = to_f64(m);
+    dense::symmetric_eigen(&a.dot(&a.t())).0.into_iter().fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// The inverse of a square matrix, like `torch.inverse`.
@@ -47,8 +49,7 @@ pub(crate) fn gram_lambda_max<T: Real>(m: &ArrayRef2<T>) -> f64 {
 pub fn inverse<T: Real>(m: &ArrayRef2<T>) -> Result<Array2<T>> {
     ensure_square(m, "the matrix to invert", "only a square matrix has an inverse (pinv gives a pseudo-inverse)")?;
     let singular = || GdlabError::Singular { shape: m.dim() };
-    let inv = to_nalgebra(m).lu().try_inverse().ok_or_else(singular)?;
-    let out = Array2::from_shape_fn(m.dim(), |(i, j)| T::from_f64_lossy(inv[(i, j)]));
+    let out = dense::inverse(&to_f64(m)).ok_or_else(singular)?.mapv(T::from_f64_lossy);
     if out.iter().all(|v| v.is_finite()) { Ok(out) } else { Err(singular()) }
 }
 
@@ -79,8 +80,13 @@ pub fn stability_bound<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
 /// [`GdlabError::NotSquare`] for a non-square M, [`GdlabError::Empty`] for an empty one.
 pub fn condition_number<T: Real>(m: &ArrayRef2<T>) -> Result<f64> {
     ensure_square(m, "M", LESSON_IS_SQUARE)?;
-    let sv = to_nalgebra(m).singular_values();
-    Ok(sv.max() / sv.min())
+    let sv = dense::singular_values(&to_f64(m));
+    Ok(max(&sv) / sv.iter().copied().fold(f64::INFINITY, f64::min))
+}
+
+/// The largest of some singular values.
+fn max(values: &Array1<f64>) -> f64 {
+    values.iter().copied().fold(0.0, f64::max)
 }
 
 /// torch.linalg's default cut for small singular values: `max(m, n)·ε·σ_max`, ε of `T`.
@@ -107,13 +113,12 @@ fn rank_cut<T: Real>(shape: (usize, usize), sigma_max: f64) -> f64 {
 /// ```
 pub fn pinv<T: Real>(a: &ArrayRef2<T>) -> Result<Array2<T>> {
     ensure_nonempty("A", a.shape())?;
-    let svd = to_nalgebra(a).svd(true, true);
-    let cut = rank_cut::<T>(a.dim(), svd.singular_values.max());
-    let (u, vt) = (svd.u.as_ref().expect("u was asked for"), svd.v_t.as_ref().expect("vᵀ was asked for"));
+    let (u, sigma, v) = dense::svd(&to_f64(a));
+    let cut = rank_cut::<T>(a.dim(), max(&sigma));
     // A⁺ = V·Σ⁺·Uᵀ, over the singular values above the cut.
-    let kept: Vec<usize> = (0..svd.singular_values.len()).filter(|&i| svd.singular_values[i] > cut).collect();
+    let kept: Vec<usize> = (0..sigma.len()).filter(|&k| sigma[k] > cut).collect();
     Ok(Array2::from_shape_fn((a.ncols(), a.nrows()), |(i, j)| {
-        let sum: f64 = kept.iter().map(|&k| vt[(k, i)] * u[(j, k)] / svd.singular_values[k]).sum();
+        let sum: f64 = kept.iter().map(|&k| v[[i, k]] * u[[j, k]] / sigma[k]).sum();
         T::from_f64_lossy(sum)
     }))
 }
@@ -131,7 +136,7 @@ pub fn pinv<T: Real>(a: &ArrayRef2<T>) -> Result<Array2<T>> {
 /// ```
 pub fn matrix_rank<T: Real>(a: &ArrayRef2<T>) -> Result<usize> {
     ensure_nonempty("A", a.shape())?;
-    let sv = to_nalgebra(a).singular_values();
-    let cut = rank_cut::<T>(a.dim(), sv.max());
+    let sv = dense::singular_values(&to_f64(a));
+    let cut = rank_cut::<T>(a.dim(), max(&sv));
     Ok(sv.iter().filter(|&&s| s > cut).count())
 }

@@ -87,8 +87,18 @@ pub(crate) fn loss_grad_y<T: Real>(y_hat: &ArrayRef2<T>, y_true: &ArrayRef2<T>) 
     ndarray::Zip::from(y_hat).and(y_true).map_collect(|&h, &y| (two * (h - y)) * scale)
 }
 
+/// `d mse / dX` for `Y_hat = X·M`, from `Y_hat`: MmBackward's `grad·Mᵀ`.
 pub(crate) fn grad_from_y_hat<T: Real>(y_hat: &ArrayRef2<T>, m: &ArrayRef2<T>, y_true: &ArrayRef2<T>) -> Array2<T> {
     loss_grad_y(y_hat, y_true).dot(&m.t())
+}
+
+/// `d mse / dX` for `Y_hat = A·X`, from `Y_hat`: MmBackward's `Aᵀ·grad`.
+pub(crate) fn grad_right_from_y_hat<T: Real>(
+    a: &ArrayRef2<T>,
+    y_hat: &ArrayRef2<T>,
+    y_true: &ArrayRef2<T>,
+) -> Array2<T> {
+    a.t().dot(&loss_grad_y(y_hat, y_true))
 }
 
 /// `d mse(Y, A·X) / dX`, for the right inverse: `(2/N)·Aᵀ·(A·X − Y)`, in torch's order.
@@ -101,5 +111,5 @@ pub fn mse_grad_right<T: Real>(a: &ArrayRef2<T>, x: &ArrayRef2<T>, y_true: &Arra
     ensure_nonempty("X", x.shape())?;
     ensure_shape("X (its rows must equal A's columns)", (a.ncols(), x.ncols()), x.shape())?;
     ensure_shape("the target Y (it must have the shape of A·X)", (a.nrows(), x.ncols()), y_true.shape())?;
-    Ok(a.t().dot(&loss_grad_y(&a.dot(x), y_true)))
+    Ok(grad_right_from_y_hat(a, &a.dot(x), y_true))
 }

@@ -12,6 +12,7 @@ use crate::convergence::{Tuning, heavy_ball_tuning, measured_rate};
 use crate::descent::InverseDescent;
 use crate::error::{Result, ensure_param};
 use crate::least_squares::gram_eigenvalues;
+use crate::linalg::ensure_square;
 use crate::optim::Momentum;
 use crate::real::Real;
 
@@ -33,6 +34,14 @@ pub fn heavy_ball_factor(h: f64, lr: f64, beta: f64) -> f64 {
 fn curvatures<T: Real>(m: &ArrayRef2<T>) -> Result<Vec<f64>> {
     let n = m.len() as f64;
     Ok(gram_eigenvalues(m)?.into_iter().map(|l| 2.0 * l / n).collect())
+}
+
+fn ensure_lr(lr: f64) -> Result<()> {
+    ensure_param(lr.is_finite() && lr >= 0.0, "lr", lr, "a finite learning rate >= 0")
+}
+
+fn ensure_beta(beta: f64) -> Result<()> {
+    ensure_param((0.0..1.0).contains(&beta), "beta", beta, "0 <= beta < 1")
 }
 
 /// The predicted rate `max |σ|` over the grid: `rates[[i, j]]` at `betas[i]`, `lrs[j]`.
@@ -76,12 +85,8 @@ impl MomentumMap {
 /// non-finite lr, or a β outside [0, 1).
 pub fn momentum_map<T: Real>(m: &ArrayRef2<T>, lrs: &[f64], betas: &[f64]) -> Result<MomentumMap> {
     let polyak = heavy_ball_tuning(m)?;
-    for &lr in lrs {
-        ensure_param(lr.is_finite() && lr >= 0.0, "lr", lr, "a finite learning rate >= 0")?;
-    }
-    for &beta in betas {
-        ensure_param((0.0..1.0).contains(&beta), "beta", beta, "0 <= beta < 1")?;
-    }
+    lrs.iter().try_for_each(|&lr| ensure_lr(lr))?;
+    betas.iter().try_for_each(|&beta| ensure_beta(beta))?;
     let h = curvatures(m)?;
     let rate = |lr: f64, beta: f64| h.iter().map(|&h| heavy_ball_factor(h, lr, beta)).fold(0.0, f64::max);
     let rates = Array2::from_shape_fn((betas.len(), lrs.len()), |(i, j)| rate(lrs[j], betas[i]));
@@ -132,11 +137,12 @@ pub fn measured_momentum_rates<T: Real>(
     start: &ArrayRef2<T>,
     points: &[(f64, f64)],
 ) -> Result<Vec<RatePoint>> {
+    ensure_square(m, "M", "the momentum map is for the lesson's square M")?;
+    points.iter().try_for_each(|&(lr, beta)| ensure_lr(lr).and(ensure_beta(beta)))?;
     let descent = InverseDescent::new(m).start(start);
     let h = curvatures(m)?;
     let mut found = Vec::with_capacity(points.len());
     for &(lr, beta) in points {
-        momentum_map(m, &[lr], &[beta])?;
         let predicted = h.iter().map(|&h| heavy_ball_factor(h, lr, beta)).fold(0.0, f64::max);
         // ln(1e-24) / (2·ln rate) steps: the loss is the square of the error.
         let steps = if predicted < 1.0 { (-27.6 / predicted.ln()).ceil().clamp(20.0, 20_000.0) as usize } else { 200 };
