@@ -3,26 +3,15 @@
 
 mod common;
 
-use common::{fails_with_code, gdlab, json_of};
+use common::{Scratch, fails_with_code, flat, gdlab, json_of, numbers, torch_fixtures};
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
-
-fn fixtures() -> Value {
-    common::fixture("torch.json")
-}
-
-fn flat(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        v => vec![v.as_f64().unwrap()],
-    }
-}
 
 #[test]
 fn descend_json_is_the_original_loop_bit_for_bit() {
     // manual_seed(314); random_inverse = torch.nn.Parameter(torch.rand(size=[4,4]))
     // for t, lr in enumerate(lrs): update(lr)     # lrs = np.log(np.logspace(2e-1, 2e-1, 100))
-    let want = &fixtures()["original_loop"];
+    let want = &torch_fixtures()["original_loop"];
     let got = json_of(&["descend", "--seed", "314", "--diag", "1,2,3,4", "--steps", "100", "--every", "20", "--json"]);
     assert_eq!(got["dtype"], "float32");
     assert_eq!(flat(&got["losses"]), flat(&want["losses"]));
@@ -57,7 +46,7 @@ fn descend_prints_the_notebooks_table() {
 #[test]
 fn descend_f64_matches_torch_float64() {
     // X = torch.nn.Parameter(torch.rand(size=[4, 4], dtype=torch.float64)), same loop
-    let want = &fixtures()["runs"][0];
+    let want = &torch_fixtures()["runs"][0];
     assert_eq!(want["dtype"], "float64");
     let got = json_of(&["descend", "--f64", "--json"]);
     assert_eq!(got["dtype"], "float64");
@@ -68,11 +57,10 @@ fn descend_f64_matches_torch_float64() {
 #[test]
 fn descend_reads_a_csv_matrix() {
     // M = [[2,1,0],[1,3,1],[0,1,4]]; manual_seed(7); 60 steps at lr 0.3, snapshots every 10
-    let dir = std::env::temp_dir().join(format!("gdlab-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let csv = dir.join("m.csv");
+    let scratch = Scratch::new("m");
+    let csv = scratch.path("m.csv");
     std::fs::write(&csv, "# a dense symmetric M\n2, 1, 0\n1, 3, 1\n0, 1, 4\n").unwrap();
-    let fx = fixtures();
+    let fx = torch_fixtures();
     for (want, extra) in [(&fx["runs"][1], None), (&fx["runs"][2], Some("--f64"))] {
         let mut args = vec!["descend", "--matrix", csv.to_str().unwrap(), "--seed", "7", "--lr", "0.3"];
         args.extend(["--steps", "60", "--every", "10", "--json"]);
@@ -89,13 +77,12 @@ fn descend_reads_a_csv_matrix() {
             assert!((g - w).abs() <= tol, "x {g} vs torch {w}");
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn indicator_matches_torch() {
     // manual_seed(123); (torch.rand(size=[17, 3]) < 0.2).int()
-    for case in fixtures()["indicator"].as_array().unwrap() {
+    for case in torch_fixtures()["indicator"].as_array().unwrap() {
         let arg = |k: &str| case[k].to_string();
         let (seed, docs, words, p) = (arg("seed"), arg("docs"), arg("words"), arg("p"));
         let got = json_of(&["indicator", "--seed", &seed, "--docs", &docs, "--words", &words, "--p", &p, "--json"]);
@@ -107,7 +94,7 @@ fn indicator_matches_torch() {
 fn rand_matches_torch_in_both_dtypes() {
     // torch.manual_seed(s); torch.rand(r, c, dtype=...)
     let mut checked = 0;
-    for case in fixtures()["rand"].as_array().unwrap() {
+    for case in torch_fixtures()["rand"].as_array().unwrap() {
         let shape: Vec<u64> = case["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect();
         let seed = case["seed"].as_i64().unwrap();
         if shape.len() != 2 || seed < 0 {
@@ -130,10 +117,9 @@ fn rand_matches_torch_in_both_dtypes() {
 
 #[test]
 fn bad_arguments_end_with_one_line_and_exit_code_2() {
-    let dir = std::env::temp_dir().join(format!("gdlab-cli-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = Scratch::new("bad");
     let file = |name: &str, text: &str| {
-        let p = dir.join(name);
+        let p = scratch.path(name);
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
     };
@@ -156,7 +142,6 @@ fn bad_arguments_end_with_one_line_and_exit_code_2() {
     fails_with_code(&["rand", "--seed", "1", "--shape", "4"], 2, "expected two positive sizes R,C");
     fails_with_code(&["rand", "--seed", "x", "--shape", "4,4"], 2, "invalid value 'x'");
     fails_with_code(&["descend", "--diag", "1,2", "--matrix", &wide], 2, "cannot be used with");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -166,11 +151,11 @@ fn divergence_is_a_one_line_error_with_exit_code_1() {
 
 #[test]
 fn html_report_is_offline_and_animated() {
-    let path = std::env::temp_dir().join(format!("gdlab-report-{}.html", std::process::id()));
+    let scratch = Scratch::new("report");
+    let path = scratch.path("report.html");
     let out = gdlab(&["descend", "--html", path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let page = std::fs::read_to_string(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
     assert_eq!(page.matches("class=\"plotly-graph-div\"").count(), 3, "heatmaps, loss line, animation");
     assert!(page.contains("\"frames\":[{"), "the animation has frames");
     assert!(page.contains("\"sliders\""));
@@ -185,7 +170,7 @@ fn html_report_is_offline_and_animated() {
 }
 
 fn optim_fixture(name: &str, dtype: &str) -> Value {
-    let fx = fixtures();
+    let fx = torch_fixtures();
     let found = fx["optim"]
         .as_array()
         .unwrap()
@@ -253,17 +238,10 @@ fn descend_with_rmsprop_and_adagrad_prints_torchs_numbers() {
     assert_eq!(got["optimizer"], serde_json::json!({"name": "rmsprop", "alpha": 0.9, "eps": 1e-6}));
 }
 
-/// The fixture's A as a CSV file.
-fn csv_of(case: &Value, dir: &std::path::Path) -> String {
-    let lines: Vec<String> = case["a"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap().to_string()).join(","))
-        .collect();
-    let path = dir.join(format!("{}.csv", case["name"].as_str().unwrap()));
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    path.to_str().unwrap().to_string()
+/// The fixture's A as a CSV file named after the case.
+fn csv_of(case: &Value, scratch: &Scratch) -> String {
+    let rows: Vec<Vec<f64>> = case["a"].as_array().unwrap().iter().map(numbers).collect();
+    scratch.csv(&format!("{}.csv", case["name"].as_str().unwrap()), &rows)
 }
 
 #[test]
@@ -271,12 +249,11 @@ fn descend_takes_a_non_square_matrix_on_either_side_with_torchs_numbers() {
     // torch.manual_seed(123); A = (torch.rand(size=[17, 3]) < 0.2).float()
     // torch.manual_seed(314); X = torch.nn.Parameter(torch.rand(size=[3, 17]))   # or torch.zeros(3, 17)
     // loss = ((torch.eye(3) - X @ A) ** 2).mean()       # right: ((torch.eye(17) - A @ X) ** 2).mean()
-    let dir = std::env::temp_dir().join(format!("gdlab-cli-sides-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fx = fixtures();
+    let scratch = Scratch::new("sides");
+    let fx = torch_fixtures();
     for case in fx["sides"].as_array().unwrap().iter().filter(|c| c["dtype"] == "float32") {
         let (lr, steps) = (case["lr"].to_string(), case["steps"].to_string());
-        let csv = csv_of(case, &dir);
+        let csv = csv_of(case, &scratch);
         let side = case["side"].as_str().unwrap();
         let start = case["start"].as_str().unwrap();
         let args = ["descend", "--matrix", &csv, "--side", side, "--start", start, "--lr", &lr, "--steps", &steps];
@@ -303,19 +280,17 @@ fn descend_takes_a_non_square_matrix_on_either_side_with_torchs_numbers() {
         }
     }
     // Without --side, a tall A is the left case.
-    let csv = csv_of(&fx["sides"][0], &dir);
+    let csv = csv_of(&fx["sides"][0], &scratch);
     assert_eq!(json_of(&["descend", "--matrix", &csv, "--lr", "1", "--steps", "5", "--json"])["side"], "left");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn pinv_prints_torch_linalg_pinv_and_the_rank() {
     // torch.linalg.pinv(A); torch.linalg.matrix_rank(A)
-    let dir = std::env::temp_dir().join(format!("gdlab-cli-pinv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fx = fixtures();
+    let scratch = Scratch::new("pinv");
+    let fx = torch_fixtures();
     for case in fx["pinv"].as_array().unwrap() {
-        let csv = csv_of(case, &dir);
+        let csv = csv_of(case, &scratch);
         let got = json_of(&["pinv", "--matrix", &csv, "--json"]);
         assert_eq!(got["rank"], case["rank"]);
         let want = flat(&case["pinv"]);
@@ -326,14 +301,13 @@ fn pinv_prints_torch_linalg_pinv_and_the_rank() {
         let text = String::from_utf8(gdlab(&["pinv", "--matrix", &csv]).stdout).unwrap();
         assert!(text.starts_with(&format!("rank {}\n[[", case["rank"])), "{text}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn grad_prints_the_tape_the_formula_and_the_differences() {
     // torch.manual_seed(314); X = torch.rand(size=[4, 4], requires_grad=True)
     // loss = ((torch.eye(4) - X @ M1234) ** 2).mean(); loss.backward(); X.grad
-    let fx = fixtures();
+    let fx = torch_fixtures();
     let want = fx["autograd"].as_array().unwrap().iter().find(|c| c["name"] == "diag1234" && c["seed"] == 314).unwrap();
     let got = json_of(&["grad", "--seed", "314", "--json"]);
     assert_eq!(got["dtype"], "float32");
@@ -353,17 +327,10 @@ fn grad_prints_the_tape_the_formula_and_the_differences() {
 
 #[test]
 fn bad_grad_arguments_end_with_one_line_and_exit_code_2() {
-    let dir = std::env::temp_dir().join(format!("gdlab-cli-grad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let wide = dir.join("wide.csv");
-    std::fs::write(&wide, "1,2,3\n4,5,6\n").unwrap();
+    let scratch = Scratch::new("grad");
+    let wide = scratch.csv("wide.csv", &[vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]]);
     fails_with_code(&["grad", "--h", "0"], 2, "invalid --h 0: expected a finite step > 0");
     fails_with_code(&["grad", "--h", "-1e-3"], 2, "invalid --h -0.001");
     fails_with_code(&["grad", "--h", "inf"], 2, "invalid --h inf");
-    fails_with_code(
-        &["grad", "--matrix", wide.to_str().unwrap()],
-        2,
-        "M must be square for the lesson's loss: got shape (2, 3)",
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
+    fails_with_code(&["grad", "--matrix", &wide], 2, "M must be square for the lesson's loss: got shape (2, 3)");
 }

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{fails_with, gdlab, json_of, numbers};
+use common::{Scratch, fails_with, gdlab, json_of, numbers};
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
@@ -24,30 +24,6 @@ fn fixtures() -> Value {
 
 fn points(v: &Value) -> Vec<Vec<f64>> {
     v["points"].as_array().expect("points").iter().map(numbers).collect()
-}
-
-/// A scratch directory for CSV files, removed when dropped.
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("gdlab-path-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn csv(&self, name: &str, rows: &[Vec<f64>]) -> String {
-        let text: String = rows.iter().map(|r| r.iter().join(",") + "\n").collect();
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path.to_str().unwrap().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// `--entries` for the fixture valley's two entries, e.g. "0,0:0,3".

@@ -3,18 +3,13 @@
 
 mod common;
 
-use common::{fails_with, gdlab, json_of, numbers};
+use common::{fails_with, gdlab, json_of, numbers, torch_fixtures};
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
-use serde_json::Value;
-
-fn fixtures() -> Value {
-    common::fixture("torch.json")
-}
 
 #[test]
 fn randperm_prints_torchs_permutation() {
     // torch.manual_seed(seed); torch.randperm(n)
-    let fx = fixtures();
+    let fx = torch_fixtures();
     for case in fx["randperm"]["cases"].as_array().unwrap().iter().filter(|c| c["n"].as_u64().unwrap() <= 1000) {
         let (seed, n) = (case["seed"].to_string(), case["n"].to_string());
         let got = json_of(&["randperm", "--seed", &seed, "--n", &n, "--json"]);
@@ -29,7 +24,7 @@ fn randperm_prints_torchs_permutation() {
 
 #[test]
 fn sgd_prints_torchs_minibatch_run() {
-    let fx = fixtures();
+    let fx = torch_fixtures();
     let run = fx["minibatch"].as_array().unwrap().iter().find(|r| r["name"] == "batch16_noise_step").unwrap().clone();
     // The defaults are the notebook's, and the fixture's: only the schedule is given.
     let got = json_of(&["sgd", "--schedule", "step:3:0.5", "--json"]);
