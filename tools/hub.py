@@ -11,7 +11,7 @@ command prepares, under target/hub:
 - venv/: the pinned Jupyter stack again, on the system's Python, which every account can run;
 - share/jupyter: the `rust` kernel for the students, started by tools/evcxr_kernel.py;
 - prepared/slot-0: one kernel build slot, warmed once with the notebooks' set-up cell, so that
-  the dependencies (polars, plotly, nalgebra, gdlab) are compiled once for the class.
+  the dependencies (polars, plotly, ndarray, gdlab) are compiled once for the class.
 Each student's home then gets ~/gdlab, the notebooks nbgrader released (target/course), which is
 theirs to change and which a second run never overwrites, and ~/.gdlab/evcxr, their kernel
 slots: the prepared slot with every compiled dependency hard-linked, so read-only and shared,
@@ -247,7 +247,32 @@ def password():
     return path.read_text().strip()
 
 
-def config_text(students, ip, port):
+def culling_text(minutes):
+    """jupyterhub-idle-culler as a service of the hub: it stops a student's server (and kernel)
+    once the hub has seen no activity from it for `minutes`; 0 turns it off."""
+    if minutes == 0:
+        return "# No culling (--cull-after 0): a server runs until its student stops it or Ctrl-C.\n"
+    seconds = minutes * 60
+    # The hub hears of activity every 5 minutes (its own and the servers' reporting interval),
+    # so checking more often than that, or than a quarter of the timeout, gains nothing.
+    every = max(15, min(300, seconds // 4))
+    command = [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={seconds}", f"--cull-every={every}"]
+    notice = (f"Your server stops after {minutes} idle minutes. Your notebooks stay saved in ~/gdlab; "
+              "the kernel's variables are lost, so run the notebook's cells again from the top.")
+    return f'''# Idle servers stop after {minutes} min (--cull-after): the notebooks stay saved on disk,
+# only the kernel's state is lost. The culler is JupyterHub's own service, with the scopes its README asks.
+c.JupyterHub.services = [{{"name": "idle-culler", "command": {command!r}}}]
+c.JupyterHub.load_roles = [{{
+    "name": "idle-culler",
+    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    "services": ["idle-culler"],
+}}]
+# Shown on the hub's pages (login, home, spawn), where a student sees it.
+c.JupyterHub.template_vars = {{"announcement": {notice!r}}}
+'''
+
+
+def config_text(students, ip, port, cull_after):
     env = student_environment()
     return f'''# JupyterHub's configuration for `cargo xtask hub`, written by tools/hub.py.
 c = get_config()  # noqa: F821 (JupyterHub provides it)
@@ -284,7 +309,7 @@ c.Spawner.http_timeout = 120
 # Ctrl-C stops every student's server (and so their kernels) and the proxy.
 c.JupyterHub.cleanup_servers = True
 c.JupyterHub.cleanup_proxy = True
-'''
+''' + culling_text(cull_after)
 
 
 def main():
@@ -297,6 +322,8 @@ def main():
     ap.add_argument("--collect", action="store_true",
                     help="copy each student's ~/gdlab into target/course/submitted, then stop")
     ap.add_argument("--prepare-only", action="store_true", help="prepare accounts and builds, do not serve")
+    ap.add_argument("--cull-after", type=int, default=60, metavar="MINUTES",
+                    help="stop a server idle this long (0: never); its notebooks stay saved")
     ap.add_argument("--open-path", action="store_true",
                     help="let every account pass through the folders above the checkout (o+x)")
     args = ap.parse_args()
@@ -304,6 +331,8 @@ def main():
         sys.exit("hub: needs root, to create one Unix user per student (run it with sudo)")
     if not 1 <= args.students <= 99:
         sys.exit(f"hub: --students must be between 1 and 99, got {args.students}")
+    if not 0 <= args.cull_after <= 7 * 24 * 60:
+        sys.exit(f"hub: --cull-after must be 0 (never) to 10080 minutes (a week), got {args.cull_after}")
     if not re.fullmatch(r"[a-z][a-z_]{0,20}", args.prefix):
         sys.exit(f"hub: --prefix must be 1 to 21 lowercase letters or _, got {args.prefix!r}")
     students = student_names(args.students, args.prefix)
@@ -323,11 +352,15 @@ def main():
     warm_prepared_slot()
     for name in students:
         furnish_home(*ensure_student(name))
-    (HUB / "jupyterhub_config.py").write_text(config_text(students, args.ip, args.port))
+    (HUB / "jupyterhub_config.py").write_text(config_text(students, args.ip, args.port, args.cull_after))
     if args.prepare_only:
         return
     print(f"\ngdlab hub: http://{args.ip}:{args.port}/  (Ctrl-C stops it)")
-    print(f"accounts: {', '.join(students)}; password for every account: {password()}\n", flush=True)
+    print(f"accounts: {', '.join(students)}; password for every account: {password()}")
+    if args.cull_after:
+        print(f"idle servers stop after {args.cull_after} min (--cull-after): a student's notebooks stay saved in "
+              "~/gdlab, their kernel's variables are lost; logging in again starts a fresh kernel")
+    print(flush=True)
     os.chdir(HUB)
     os.execv(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", str(HUB / "jupyterhub_config.py")])
 

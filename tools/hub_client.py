@@ -36,10 +36,9 @@ def open_notebook(page, url, user, notebook):
     return page
 
 
-def run_first_cells(page, n):
-    """Runs the notebook from the top with Shift+Enter, as a student does, until its n-th code
-    cell has run (the explanations between them take a Shift+Enter each); returns the text of
-    each code cell's output."""
+def queue_first_cells(page, n):
+    """Presses Shift+Enter from the top, as a student does, until the n-th code cell is queued
+    (the explanations between code cells take a Shift+Enter each); does not wait for it."""
     cells = page.locator(".jp-Notebook .jp-CodeCell")
     prompt = lambda i: cells.nth(i).locator(".jp-InputPrompt").inner_text().strip()
     page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt").click()
@@ -53,12 +52,30 @@ def run_first_cells(page, n):
         page.keyboard.press("Shift+Enter")
         presses += 1
         page.wait_for_timeout(100)
+
+
+def cells_done(page, n):
+    """Whether the n-th code cell has run (its prompt shows a count)."""
+    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(n - 1)
+    return cell.locator(".jp-InputPrompt").inner_text().strip().strip("[]:").isdigit()
+
+
+def outputs(page, n):
+    """The text of the first n code cells' outputs."""
+    cells = page.locator(".jp-Notebook .jp-CodeCell")
+    return [cells.nth(i).locator(".jp-OutputArea").inner_text() for i in range(n)]
+
+
+def run_first_cells(page, n):
+    """Runs the notebook from the top until its n-th code cell has run; returns the text of
+    each code cell's output."""
+    queue_first_cells(page, n)
     deadline = time.monotonic() + CELL_SECONDS
-    while not prompt(n - 1).strip("[]:").isdigit():
+    while not cells_done(page, n):
         if time.monotonic() > deadline:
             raise TimeoutError(f"code cell {n} did not finish within {CELL_SECONDS} s; {what_the_page_shows(page, n)}")
         page.wait_for_timeout(200)
-    return [cells.nth(i).locator(".jp-OutputArea").inner_text() for i in range(n)]
+    return outputs(page, n)
 
 
 def what_the_page_shows(page, n):
@@ -130,13 +147,13 @@ def wait_for_hub(proc, log, seconds=1500):
 
 
 @contextlib.contextmanager
-def running_hub(students, prefix, log, port):
-    """`cargo xtask hub` with `students` accounts PREFIX01 …, its output in `log`; yields
+def running_hub(students, prefix, log, port, extra=()):
+    """`cargo xtask hub` with `students` accounts PREFIX01 … and `extra` arguments, its output in `log`; yields
     (process, url, password) once it answers, and stops it with Ctrl-C unless the caller did."""
     with log.open("w") as out:
         # A session of its own, as a terminal gives a command: Ctrl-C is a SIGINT to its group.
         proc = subprocess.Popen(["cargo", "xtask", "hub", "--students", str(students), "--prefix", prefix,
-                                 "--port", str(port), "--open-path"], cwd=ROOT,
+                                 "--port", str(port), "--open-path", *extra], cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield (proc, *wait_for_hub(proc, log))

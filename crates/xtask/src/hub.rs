@@ -51,6 +51,8 @@ pub struct Class<'a> {
     pub ip: &'a str,
     pub port: u16,
     pub open_path: bool,
+    /// Idle minutes before a server is culled; 0 never.
+    pub cull_after: u32,
 }
 
 /// The course's release, then tools/hub.py in place of this process, so that Ctrl-C reaches
@@ -68,7 +70,7 @@ pub fn serve(env: &JupyterEnv, class: Class, params: &[String], prepare_only: bo
     let mut hub = env.python(["tools/hub.py"]);
     hub.arg("--students").arg(class.students.to_string()).args(["--prefix", class.prefix]);
     hub.args(["--ip", class.ip, "--port", &class.port.to_string()]);
-    hub.arg("--evcxr").arg(evcxr);
+    hub.arg("--evcxr").arg(evcxr).arg("--cull-after").arg(class.cull_after.to_string());
     if class.open_path {
         hub.arg("--open-path");
     }

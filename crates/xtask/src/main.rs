@@ -13,7 +13,7 @@ mod provision;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 
 use cmd::{check, project_root, step};
@@ -92,6 +92,10 @@ enum Cmd {
         /// autograde gdlab`) and add them to the gradebook, instead of serving.
         #[arg(long, conflicts_with = "prepare_only")]
         collect: bool,
+        /// Stop a student's server after this many idle minutes (0: never), with JupyterHub's
+        /// jupyterhub-idle-culler. Their notebooks stay saved; only the kernel's variables are lost.
+        #[arg(long, value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=10080))]
+        cull_after: u32,
         /// Let every account pass through the folders above this checkout (o+x, not read), where
         /// one is closed (a checkout in a mode-700 folder): the students' kernels run its tools.
         #[arg(long)]
@@ -118,6 +122,9 @@ enum Cmd {
         /// What to measure.
         #[arg(value_parser = ["notebooks", "hub"], default_value = "notebooks")]
         what: String,
+        /// With `hub`: only the class runs, N students logging in at once for each N, e.g. `--class 4,8,12`.
+        #[arg(long, value_name = "N,N,…")]
+        class: Option<String>,
     },
     /// Regenerate the README's screenshots under docs/.
     Screenshots,
@@ -173,10 +180,10 @@ fn run(cli: Cli) -> Result<()> {
             let mut cmd = env.python(["tools/hub.py", "--collect", "--prefix", &prefix, "--students"]);
             check(cmd.arg(students.to_string()).status()?, "collecting from the hub")
         }
-        Cmd::Hub { students, prefix, ip, port, params, prepare_only, open_path, .. } => {
+        Cmd::Hub { students, prefix, ip, port, params, prepare_only, open_path, cull_after, .. } => {
             hub::ensure_root()?;
             let env = setup()?;
-            let class = hub::Class { students, prefix: &prefix, ip: &ip, port, open_path };
+            let class = hub::Class { students, prefix: &prefix, ip: &ip, port, open_path, cull_after };
             hub::serve(&env, class, &params, prepare_only)
         }
         Cmd::Lab { student } => {
@@ -196,13 +203,18 @@ fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Test => checks::test(),
         Cmd::Pytest { args } => checks::pytest(&setup()?, &args),
-        Cmd::Bench { what } if what == "hub" => {
+        Cmd::Bench { what, class } if what == "hub" => {
             hub::ensure_root()?;
             let env = setup()?;
             ensure_chromium()?;
             step("The hub's benchmark");
-            check(env.python(["tools/hub_bench.py"]).status()?, "tools/hub_bench.py")
+            let mut bench = env.python(["tools/hub_bench.py"]);
+            if let Some(sizes) = class {
+                bench.arg("--class-sizes").arg(sizes);
+            }
+            check(bench.status()?, "tools/hub_bench.py")
         }
+        Cmd::Bench { class: Some(_), .. } => bail!("--class is for `cargo xtask bench hub`: it sizes a class at the hub"),
         Cmd::Bench { .. } => checks::bench(),
         Cmd::Screenshots => {
             ensure_safe_out("the executed notebooks' folder", Path::new(NOTEBOOKS), &[])?;
