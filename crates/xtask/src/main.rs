@@ -214,7 +214,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             check(bench.status()?, "tools/hub_bench.py")
         }
-        Cmd::Bench { class: Some(_), .. } => bail!("--class is for `cargo xtask bench hub`: it sizes a class at the hub"),
+        Cmd::Bench { class: Some(_), .. } => {
+            bail!("--class is for `cargo xtask bench hub`: it sizes a class at the hub")
+        }
         Cmd::Bench { .. } => checks::bench(),
         Cmd::Screenshots => {
             ensure_safe_out("the executed notebooks' folder", Path::new(NOTEBOOKS), &[])?;
