@@ -31,8 +31,6 @@ import shutil
 import subprocess
 import sys
 
-import nbformat
-from nbclient import NotebookClient
 
 import assignment
 import evcxr_kernel
@@ -171,18 +169,7 @@ def warm_prepared_slot():
     and the students' registry is target/hub/cargo, not root's (a copy was rebuilt whole)."""
     prepared = HUB / "prepared"
     env = dict(student_environment(), GDLAB_EVCXR_SLOTS=str(prepared))
-    nb = nbformat.read(RELEASE / "01_matrix_inverse.ipynb", as_version=4)
-    setup = next(c for c in nb.cells if c.cell_type == "code" and ":dep gdlab" in c.source)
-    nb.cells = [setup, nbformat.v4.new_code_cell("let gdlab_ready = 1;\ngdlab_ready")]
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        NotebookClient(nb, kernel_name="rust", timeout=1200, startup_timeout=600).execute()
-    except Exception as e:  # noqa: BLE001 (nbclient raises several kinds; each is fatal here)
-        sys.exit(f"hub: warming the prepared kernel slot failed: {e}")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    hub_slots.run_setup_cell(RELEASE / "01_matrix_inverse.ipynb", env, 1200, "hub: warming the prepared kernel slot failed")
     if not evcxr_kernel.is_warm(prepared / "slot-0"):
         sys.exit("hub: the prepared kernel slot ran the set-up cell but holds no compiled gdlab")
 

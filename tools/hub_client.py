@@ -4,7 +4,9 @@ benchmark (tools/hub_bench.py)."""
 import contextlib
 import os
 import pathlib
+import pwd
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -108,6 +110,24 @@ def run_all(page):
     """Run ▸ Run All Cells from JupyterLab's menu, as a student does; does not wait for it."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+def tests_need_root(pytest):
+    """The hub's tests make Unix accounts: without root they are skipped, and say so, except
+    under CI=true, where they fail (CI skips nothing). `pytest` is the caller's module."""
+    if os.geteuid() != 0:
+        why = "the hub's tests need root: `cargo xtask hub` creates a Unix account per student"
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(why)
+
+
+def fresh_release(users, tag):
+    """Removes ~/gdlab of each of `users` that the hub made (`tag`) for the tests, so the hub
+    copies this checkout's release afresh: another checkout's points at its own gdlab."""
+    for user in users:
+        with contextlib.suppress(KeyError):
+            entry = pwd.getpwnam(user)
+            if entry.pw_gecos == tag:
+                shutil.rmtree(pathlib.Path(entry.pw_dir) / "gdlab", ignore_errors=True)
 
 
 def processes():

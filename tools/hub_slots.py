@@ -11,6 +11,9 @@ import os
 import pathlib
 import shutil
 
+import nbformat
+from nbclient import NotebookClient
+
 # Cargo's per-unit outputs, named after their crate: the part of a slot worth sharing.
 UNIT_FOLDERS = {"deps", "build", ".fingerprint"}
 # Crates compiled from a path, rebuilt whenever their source changes: never shared.
@@ -87,3 +90,22 @@ def link_slot(prepared, slot, uid, gid):
     stamp.write_text(wanted)
     os.chown(stamp, uid, gid)
     os.chown(slot.parent, uid, gid)
+
+
+def run_setup_cell(notebook, env, timeout, failed):
+    """Notebook `notebook`'s set-up cell and one `let`, on the `rust` kernel with `env` added to
+    the environment (its slots' folder, GDLAB_EVCXR_SLOTS, among them): what warms a slot.
+    Exits with `failed` and the cause when the kernel fails; returns what the `let` printed."""
+    nb = nbformat.read(notebook, as_version=4)
+    setup = next(c for c in nb.cells if c.cell_type == "code" and ":dep gdlab" in c.source)
+    nb.cells = [setup, nbformat.v4.new_code_cell("let gdlab_ready = 1;\ngdlab_ready")]
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, kernel_name="rust", timeout=timeout, startup_timeout=600).execute()
+    except Exception as e:  # noqa: BLE001 (nbclient raises several kinds; each is fatal here)
+        raise SystemExit(f"{failed}: {e}") from e
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[-1].outputs)

@@ -24,8 +24,6 @@ import shutil
 import subprocess
 import sys
 
-import nbformat
-from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -54,20 +52,10 @@ def kernel_spec(evcxr, prefix):
 
 def run_setup_cell(release, slots):
     """Notebook 01's set-up cell and a `let`, on the `rust` kernel, building in `slots`."""
-    nb = nbformat.read(release / "01_matrix_inverse.ipynb", as_version=4)
-    setup = next(c for c in nb.cells if c.cell_type == "code" and ":dep gdlab" in c.source)
-    nb.cells = [setup, nbformat.v4.new_code_cell("let gdlab_ready = 1;\ngdlab_ready")]
-    saved = dict(os.environ)
     # The kernel reads its slots' folder from the environment; no pre-load, as for the students.
-    os.environ.update(GDLAB_EVCXR_SLOTS=str(slots), GDLAB_EVCXR_WARM="0")
-    try:
-        NotebookClient(nb, kernel_name="rust", timeout=1800, startup_timeout=600).execute()
-    except Exception as e:  # noqa: BLE001 (nbclient raises several kinds; each is fatal here)
-        sys.exit(f"prepare_image: the set-up cell failed in {slots}: {e}")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    out = "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[-1].outputs)
+    env = dict(GDLAB_EVCXR_SLOTS=str(slots), GDLAB_EVCXR_WARM="0")
+    out = hub_slots.run_setup_cell(release / "01_matrix_inverse.ipynb", env, 1800,
+                                   f"prepare_image: the set-up cell failed in {slots}")
     if out.strip() != "1":
         sys.exit(f"prepare_image: the set-up check printed {out!r}, expected 1")
 

@@ -6,11 +6,9 @@ the Unix accounts gdlabtest01 and gdlabtest02, the tests' own (never a class's s
 whose ~/gdlab each run starts afresh; it prepares the shared build and serves. It needs root,
 and without root these tests are skipped (and say so), except under CI=true, where they fail.
 """
-import contextlib
 import os
 import pathlib
 import pwd
-import shutil
 import signal
 import subprocess
 import time
@@ -41,15 +39,8 @@ def of_the_hub(uids):
 
 @pytest.fixture(scope="module")
 def hub():
-    if os.geteuid() != 0:
-        why = "the hub's tests need root: `cargo xtask hub` creates a Unix account per student"
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)  # CI skips nothing
-        pytest.skip(why)  # reported as skipped, never as passed
-    for user in STUDENTS:
-        with contextlib.suppress(KeyError):
-            if pwd.getpwnam(user).pw_gecos == hub_accounts.TAG:  # made by the hub, and the tests' own
-                shutil.rmtree(home(user) / "gdlab", ignore_errors=True)  # a fresh copy of the release
+    hub_client.tests_need_root(pytest)
+    hub_client.fresh_release(STUDENTS, hub_accounts.TAG)
     LOG.parent.mkdir(exist_ok=True)
     with hub_client.running_hub(2, PREFIX, LOG, browser.free_port()) as running:
         yield running

@@ -5,11 +5,8 @@ A hub of its own (one account, gdlabtest01, the hub tests'), after test_hub.py's
 there a one-minute culler would stop servers in the middle of the other checks. Needs root,
 as test_hub.py does; skipped (and said so) without it, except under CI=true, where it fails.
 """
-import contextlib
-import os
 import pathlib
 import pwd
-import shutil
 import time
 
 import pytest
@@ -34,15 +31,8 @@ def processes(uid, what):
 
 @pytest.fixture(scope="module")
 def hub():
-    if os.geteuid() != 0:
-        why = "the hub's tests need root: `cargo xtask hub` creates a Unix account per student"
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)  # CI skips nothing
-        pytest.skip(why)  # reported as skipped, never as passed
-    with contextlib.suppress(KeyError):
-        if pwd.getpwnam(STUDENT).pw_gecos == hub_accounts.TAG:  # made by the hub, and the tests' own
-            # A fresh copy of this checkout's release (another checkout's points at its own gdlab).
-            shutil.rmtree(pathlib.Path(pwd.getpwnam(STUDENT).pw_dir) / "gdlab", ignore_errors=True)
+    hub_client.tests_need_root(pytest)
+    hub_client.fresh_release([STUDENT], hub_accounts.TAG)
     LOG.parent.mkdir(exist_ok=True)
     extra = ["--cull-after", str(CULL_MINUTES)]
     with hub_client.running_hub(1, "gdlabtest", LOG, browser.free_port(), extra) as running:

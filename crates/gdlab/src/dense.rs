@@ -48,7 +48,23 @@ pub(crate) fn inverse(a: &ArrayRef2<f64>) -> Option<Array2<f64>> {
     Some(right)
 }
 
-/// `(t, c, s)` of the plane rotation that makes a 2×2 symmetric block `[[a, g], [g, b]]`
+/// Cyclic Jacobi: `rotate(p, q)` for every pair p < q, sweep after sweep, until a whole sweep
+/// rotates nothing (`rotate` says whether it did) or [`MAX_SWEEPS`] have passed.
+fn sweeps(n: usize, mut rotate: impl FnMut(usize, usize) -> bool) {
+    for _ in 0..MAX_SWEEPS {
+        let mut rotated = false;
+        for p in 0..n {
+            for q in p + 1..n {
+                rotated |= rotate(p, q);
+            }
+        }
+        if !rotated {
+            break;
+        }
+    }
+}
+
+/// `(c, s)` of the plane rotation that makes a 2×2 symmetric block `[[a, g], [g, b]]`
 /// diagonal: `t = tan θ` is the smaller root of `t² + 2ζt − 1 = 0`, `ζ = (b − a)/(2g)`.
 fn rotation(a: f64, b: f64, g: f64) -> (f64, f64) {
     let zeta = (b - a) / (2.0 * g);
@@ -73,25 +89,17 @@ pub(crate) fn symmetric_eigen(a: &ArrayRef2<f64>) -> (Vec<f64>, Array2<f64>) {
     let n = a.nrows();
     let mut a = a.to_owned();
     let mut v = Array2::<f64>::eye(n);
-    for _ in 0..MAX_SWEEPS {
-        let mut rotated = false;
-        for p in 0..n {
-            for q in p + 1..n {
-                let g = a[[p, q]];
-                if g.abs() <= f64::EPSILON * (a[[p, p]] * a[[q, q]]).abs().sqrt() || g == 0.0 {
-                    continue;
-                }
-                rotated = true;
-                let (c, s) = rotation(a[[p, p]], a[[q, q]], g);
-                rotate_columns(&mut a, p, q, c, s);
-                rotate_columns(&mut a.view_mut().reversed_axes(), p, q, c, s); // the rows
-                rotate_columns(&mut v, p, q, c, s);
-            }
+    sweeps(n, |p, q| {
+        let g = a[[p, q]];
+        if g.abs() <= f64::EPSILON * (a[[p, p]] * a[[q, q]]).abs().sqrt() || g == 0.0 {
+            return false;
         }
-        if !rotated {
-            break;
-        }
-    }
+        let (c, s) = rotation(a[[p, p]], a[[q, q]], g);
+        rotate_columns(&mut a, p, q, c, s);
+        rotate_columns(&mut a.view_mut().reversed_axes(), p, q, c, s); // the rows
+        rotate_columns(&mut v, p, q, c, s);
+        true
+    });
     (a.diag().to_vec(), v)
 }
 
@@ -108,25 +116,17 @@ pub(crate) fn svd(a: &ArrayRef2<f64>) -> (Array2<f64>, Array1<f64>, Array2<f64>)
     let n = a.ncols();
     let mut u = a.to_owned();
     let mut v = Array2::<f64>::eye(n);
-    for _ in 0..MAX_SWEEPS {
-        let mut rotated = false;
-        for p in 0..n {
-            for q in p + 1..n {
-                let (cp, cq) = (u.column(p), u.column(q));
-                let (alpha, beta, gamma) = (cp.dot(&cp), cq.dot(&cq), cp.dot(&cq));
-                if gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() || gamma == 0.0 {
-                    continue;
-                }
-                rotated = true;
-                let (c, s) = rotation(alpha, beta, gamma);
-                rotate_columns(&mut u, p, q, c, s);
-                rotate_columns(&mut v, p, q, c, s);
-            }
+    sweeps(n, |p, q| {
+        let (cp, cq) = (u.column(p), u.column(q));
+        let (alpha, beta, gamma) = (cp.dot(&cp), cq.dot(&cq), cp.dot(&cq));
+        if gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() || gamma == 0.0 {
+            return false;
         }
-        if !rotated {
-            break;
-        }
-    }
+        let (c, s) = rotation(alpha, beta, gamma);
+        rotate_columns(&mut u, p, q, c, s);
+        rotate_columns(&mut v, p, q, c, s);
+        true
+    });
     let sigma = Array1::from_shape_fn(n, |k| u.column(k).dot(&u.column(k)).sqrt());
     for (k, &sk) in sigma.iter().enumerate() {
         u.column_mut(k).mapv_inplace(|x| if sk > 0.0 { x / sk } else { 0.0 });
