@@ -22,6 +22,7 @@ import os
 import pathlib
 import pwd
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -164,13 +165,89 @@ def hub_figures(students):
     return first, last, per_student, hub_rss
 
 
+def pss(pids):
+    """Proportional set size of the processes, bytes: a shared page counts 1/k for each of k users."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass  # ended while we looked
+    return total
+
+
+def class_run(n):
+    """N students log in at once and run 01's first four cells: seconds from Log in to the
+    fourth cell's output for each, each student's PSS after it, and who hung or failed."""
+    log = OUT / f"hub-class-{n}.log"
+    names = [f"{PREFIX}{i:02d}" for i in range(1, n + 1)]
+    cells, notebook = 4, "01_matrix_inverse.ipynb"
+    seconds, errors, pages = {}, {}, {}
+    with hub_client.running_hub(n, PREFIX, log, browser.free_port()) as (_, url, password):
+        with browser.browser() as b:
+            started = {}
+            for name in names:  # every Log in pressed within a second or two: the spawns overlap
+                started[name] = time.monotonic()
+                pages[name] = hub_client.log_in(b, url, name, password)[1]
+            for name in names:
+                try:
+                    hub_client.open_notebook(pages[name], url, name, notebook)
+                    hub_client.queue_first_cells(pages[name], cells)
+                except Exception as e:  # noqa: BLE001: a student's failure is a figure, not the end
+                    errors[name] = f"{type(e).__name__}: {str(e)[:200]}"
+            deadline = time.monotonic() + 2 * hub_client.CELL_SECONDS
+            waiting = [x for x in names if x not in errors]
+            while waiting and time.monotonic() < deadline:
+                for name in list(waiting):
+                    try:
+                        done = hub_client.cells_done(pages[name], cells)
+                    except Exception as e:  # noqa: BLE001
+                        errors[name], done = f"{type(e).__name__}: {str(e)[:200]}", False
+                        waiting.remove(name)
+                    if done:
+                        seconds[name] = time.monotonic() - started[name]
+                        waiting.remove(name)
+                time.sleep(0.5)
+            hangs = waiting
+            for name in seconds:
+                if "0.2500" not in hub_client.outputs(pages[name], cells)[3]:
+                    errors[name] = "the inverse's output is wrong"
+            uids = {pwd.getpwnam(x).pw_uid: x for x in names}
+            by_uid = {}
+            for pid, uid, _, _ in hub_client.processes():
+                if uid in uids:
+                    by_uid.setdefault(uid, []).append(pid)
+            per_student = sorted(pss(pids) for pids in by_uid.values())
+            browser_pss = pss([pid for pid, uid, _, cmd in hub_client.processes() if uid == 0 and "chrom" in cmd])
+    times = sorted(seconds.values())
+    figures = dict(students=n, first_output_s=times, median_s=statistics.median(times) if times else None,
+                   slowest_s=times[-1] if times else None, pss_per_student=per_student,
+                   median_pss=statistics.median(per_student) if per_student else None,
+                   browser_pss=browser_pss, hangs=hangs, errors=errors)
+    mib = lambda v: f"{v / 2**20:.0f} MiB" if v else "-"
+    print(f"  {n:3} students at once: Log in to first output median {figures['median_s'] or 0:6.1f} s, slowest "
+          f"{figures['slowest_s'] or 0:6.1f} s; PSS per student median {mib(figures['median_pss'])} "
+          f"(Chromium's {mib(browser_pss)} apart); {len(hangs)} hung, {len(errors)} failed", flush=True)
+    return figures
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--students", type=int, default=4)
+    ap.add_argument("--class-sizes", default="", metavar="N,N,…",
+                    help="only the class runs: N students at once, for each N (e.g. 4,8,12,16)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("hub bench: needs root, as `cargo xtask hub` does")
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.class_sizes:
+        sizes = [int(n) for n in args.class_sizes.split(",")]
+        print("\nClass runs at the hub, in headless Chromium on this machine (2 cores, 24 GiB):", flush=True)
+        runs = [class_run(n) for n in sizes]
+        (OUT / "hub-class.json").write_text(json.dumps(runs, indent=1) + "\n")
+        return
     print("\nThe hub's figures (this machine: 2 cores, 24 GiB)", flush=True)
     # The hub prepares the accounts and the prepared slot that the first parts measure.
     done = subprocess.run(["cargo", "xtask", "hub", "--students", str(args.students), "--prefix", PREFIX,

@@ -43,6 +43,9 @@ def queue_first_cells(page, n):
     (the explanations between code cells take a Shift+Enter each); does not wait for it."""
     cells = page.locator(".jp-Notebook .jp-CodeCell")
     prompt = lambda i: cells.nth(i).locator(".jp-InputPrompt").inner_text().strip()
+    # Until the kernel is connected, Lab passes over a Shift+Enter without running the cell: a
+    # skipped set-up cell then fails the later cells (3 of 12 students at once, before this wait).
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=CELL_SECONDS * 1000)
     page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt").click()
     page.keyboard.press("Escape")  # command mode: Shift+Enter runs a cell and moves on
     # A notebook saved with outputs shows old counts: the n-th cell is reached when its prompt
@@ -54,6 +57,9 @@ def queue_first_cells(page, n):
         page.keyboard.press("Shift+Enter")
         presses += 1
         page.wait_for_timeout(100)
+    skipped = [i + 1 for i in range(n - 1) if prompt(i) == "[ ]:"]
+    if skipped:
+        raise RuntimeError(f"Shift+Enter passed over code cells {skipped} without running them")
 
 
 def cells_done(page, n):
