@@ -1,10 +1,9 @@
 """The path past one machine (docs/kubernetes.md), checked offline: tools/k8s's Helm values, its
 Dockerfile, and the two scripts the image runs. Nothing here builds the image or reaches a cluster.
 
-The values are validated against Zero to JupyterHub's own schema when a copy of the pinned chart
-is at hand (GDLAB_Z2JH_CHART, e.g. a `helm pull --untar`, or shared/reference/z2jh-CHART beside
-this checkout); the class's own checks (memory from the measured figure, culling, the exchange)
-run always.
+The values are validated against Zero to JupyterHub's own schema and defaults: the pinned chart's,
+committed in tools/tests/fixtures/z2jh-CHART (tools/k8s/vendor_chart.py), or a `helm pull --untar`
+folder named by GDLAB_Z2JH_CHART.
 """
 import copy
 import json
@@ -147,7 +146,7 @@ def test_the_exchange_volume_is_shared_by_every_pod():
 
 
 def test_the_chart_version_is_the_same_everywhere():
-    for path in (K8S / "values.yaml", ROOT / "docs" / "kubernetes.md"):
+    for path in (K8S / "values.yaml", K8S / "vendor_chart.py", ROOT / "docs" / "kubernetes.md"):
         versions = set(re.findall(r"jupyterhub/jupyterhub --version (\S+)", path.read_text()))
         assert versions == {CHART_VERSION}, f"{path.relative_to(ROOT)} names chart versions {versions}"
 
@@ -155,19 +154,15 @@ def test_the_chart_version_is_the_same_everywhere():
 # --- Z2JH's own schema, for the pinned chart ---------------------------------------------------
 
 def chart_folder():
-    """The pinned chart's values.yaml and schema, where a copy is; None where none is."""
+    """The pinned chart's values.yaml and schema: the committed copy, or GDLAB_Z2JH_CHART's."""
     given = os.environ.get("GDLAB_Z2JH_CHART")
-    candidates = [pathlib.Path(given)] if given else [ROOT.parent / "shared" / "reference" / f"z2jh-{CHART_VERSION}"]
-    return next((c for c in candidates if (c / "values.yaml").exists()), None)
+    return pathlib.Path(given) if given else ROOT / "tools" / "tests" / "fixtures" / f"z2jh-{CHART_VERSION}"
 
 
 @pytest.fixture(scope="module")
 def chart():
     folder = chart_folder()
-    if folder is None:
-        # CI's clone has shared/reference beside it (the chart's data files, not committed here).
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(f"no copy of the Z2JH {CHART_VERSION} chart: set GDLAB_Z2JH_CHART to a `helm pull "
-                    f"jupyterhub/jupyterhub --version {CHART_VERSION} --untar` folder")
+    assert (folder / "values.yaml").exists(), f"{folder} has no values.yaml: GDLAB_Z2JH_CHART names a chart folder"
     if (folder / "Chart.yaml").exists():
         app = yaml.safe_load((folder / "Chart.yaml").read_text())["appVersion"]
         assert app == CHART_JUPYTERHUB, f"{folder} is a chart of JupyterHub {app}, not {CHART_JUPYTERHUB}"
