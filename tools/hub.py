@@ -28,6 +28,7 @@ import pwd
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -35,6 +36,7 @@ import sys
 import assignment
 import evcxr_kernel
 import hub_slots
+import zram
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HUB = ROOT / "target" / "hub"
@@ -311,6 +313,7 @@ def main():
     ap.add_argument("--prepare-only", action="store_true", help="prepare accounts and builds, do not serve")
     ap.add_argument("--cull-after", type=int, default=60, metavar="MINUTES",
                     help="stop a server idle this long (0: never); its notebooks stay saved")
+    ap.add_argument("--zram", metavar="SIZE", help="a zram swap device of SIZE (e.g. 8G) while the hub runs")
     ap.add_argument("--open-path", action="store_true",
                     help="let every account pass through the folders above the checkout (o+x)")
     args = ap.parse_args()
@@ -322,6 +325,10 @@ def main():
         sys.exit(f"hub: --cull-after must be 0 (never) to 10080 minutes (a week), got {args.cull_after}")
     if not re.fullmatch(r"[a-z][a-z_]{0,20}", args.prefix):
         sys.exit(f"hub: --prefix must be 1 to 21 lowercase letters or _, got {args.prefix!r}")
+    try:
+        zram_size = zram.parse_size(args.zram) if args.zram else None
+    except ValueError as e:
+        sys.exit(f"hub: {e}")
     students = student_names(args.students, args.prefix)
     if args.collect:
         return collect(students)
@@ -349,7 +356,32 @@ def main():
               "~/gdlab, their kernel's variables are lost; logging in again starts a fresh kernel")
     print(flush=True)
     os.chdir(HUB)
-    os.execv(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", str(HUB / "jupyterhub_config.py")])
+    command = [sys.executable, "-m", "jupyterhub", "-f", str(HUB / "jupyterhub_config.py")]
+    if zram_size is None:
+        os.execv(command[0], command)  # Ctrl-C reaches JupyterHub alone
+    sys.exit(serve_with_zram(command, zram_size))
+
+
+def serve_with_zram(command, size):
+    """JupyterHub with a zram swap device that outlives it by nothing: Ctrl-C (or a SIGTERM) goes
+    to JupyterHub once, it stops every server, and then the device is swapped off and removed."""
+    try:
+        with zram.swap(size, HUB / "zram-device") as n:
+            print(f"hub: /dev/zram{n} adds {size / 2**30:.1f} GiB of compressed swap ({zram.COMPRESSOR}); "
+                  "it is removed when the hub stops", flush=True)
+            # Its own session: the terminal's Ctrl-C reaches this process, which passes it on once.
+            hub_process = subprocess.Popen(command, start_new_session=True)
+            signal.signal(signal.SIGTERM, lambda *_: hub_process.send_signal(signal.SIGINT))
+            while True:
+                try:
+                    code = hub_process.wait()
+                    break
+                except KeyboardInterrupt:
+                    hub_process.send_signal(signal.SIGINT)
+    except RuntimeError as e:
+        sys.exit(f"hub: {e}")
+    print(f"hub: /dev/zram{n} is swapped off and removed", flush=True)
+    return code
 
 
 if __name__ == "__main__":

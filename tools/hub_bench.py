@@ -31,6 +31,8 @@ import browser
 import hub
 import hub_client
 import hub_slots
+import procs
+import zram
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HUB = ROOT / "target" / "hub"
@@ -47,30 +49,24 @@ def scratch():
 
 # As the student: start a kernel in GDLAB_EVCXR_SLOTS, run 01's first cells, print the figures.
 KERNEL_TIMING = r"""
-import json, os, pathlib, sys, time
+import json, sys, time
 import nbformat
 from jupyter_client.manager import start_new_kernel
 nb = nbformat.read(sys.argv[1], as_version=4)
 cells = [c.source for c in nb.cells if c.cell_type == "code"][:4]
-def tree(p):
-    kids = pathlib.Path(f"/proc/{p}/task/{p}/children").read_text().split()
-    return [p] + [q for k in kids for q in tree(int(k))]
-def rss(p):
-    for line in pathlib.Path(f"/proc/{p}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+sys.path.insert(0, sys.argv[2])
+from procs import rss, tree
 t0 = time.monotonic()
 km, kc = start_new_kernel(kernel_name="rust", startup_timeout=900)
 ready = time.monotonic() - t0
 pid = km.provisioner.pid
-ready_rss = sum(rss(p) for p in tree(pid))
+ready_rss = rss(tree(pid))
 for i, src in enumerate(cells):
     reply = kc.execute_interactive(src, timeout=900, output_hook=lambda m: None)
     assert reply["content"]["status"] == "ok", (i, reply["content"])
 first = time.monotonic() - t0
 print(json.dumps({"ready_s": ready, "first_outputs_s": first, "ready_rss": ready_rss,
-                  "kernel_rss": sum(rss(p) for p in tree(pid))}))
+                  "kernel_rss": rss(tree(pid))}))
 kc.stop_channels(); km.shutdown_kernel(now=False)
 """
 
@@ -84,7 +80,7 @@ def kernel_timing(slots, **extra):
     """01's first cells in a fresh kernel of the student's, with its slots in `slots`."""
     cmd = ["runuser", "-u", STUDENT, "--", "env", "-i",
            *[f"{k}={v}" for k, v in student_env(slots, **extra).items()],
-           PYTHON, "-c", KERNEL_TIMING, ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb"]
+           PYTHON, "-c", KERNEL_TIMING, ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb", ROOT / "tools"]
     done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd="/tmp")
     if done.returncode:
         sys.exit(f"hub bench: the kernel run in {slots} failed:\n{done.stderr[-3000:]}")
@@ -141,6 +137,72 @@ def warm_memory():
     return results
 
 
+# As the student: 01's first cells, a simple cell three times; then, after a line on stdin (root has
+# paged the kernel out meanwhile), the same cell three times again.
+SWAP_PROBE = r"""
+import json, sys, time
+import nbformat
+from jupyter_client.manager import start_new_kernel
+nb = nbformat.read(sys.argv[1], as_version=4)
+km, kc = start_new_kernel(kernel_name="rust", startup_timeout=900)
+def timed(src):
+    t = time.monotonic()
+    reply = kc.execute_interactive(src, timeout=900, output_hook=lambda m: None)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return time.monotonic() - t
+for src in [c.source for c in nb.cells if c.cell_type == "code"][:4]:
+    timed(src)
+timed("let values: Vec<f32> = vec![1.0, 2.0, 3.0, 4.0];")
+simple = "let n = values.len();\nn"  # tools/bench.py's simple cell
+print(json.dumps({"pid": km.provisioner.pid, "before_s": [timed(simple) for _ in range(3)]}), flush=True)
+sys.stdin.readline()
+print(json.dumps({"after_s": [timed(simple) for _ in range(3)]}), flush=True)
+kc.stop_channels(); km.shutdown_kernel(now=False)
+"""
+
+
+def swap_probe(size, compressor):
+    """One student kernel after 01's first cells, paged out whole into a zram device with
+    `compressor`: what went in, what it took, and a simple cell's seconds before and after."""
+    user = pwd.getpwnam(STUDENT)
+    slots = scratch() / "zram"
+    shutil.rmtree(slots, ignore_errors=True)
+    slots.mkdir(parents=True)
+    hub_slots.link_slot(HUB / "prepared" / "slot-0", slots / "slot-0", user.pw_uid, user.pw_gid)
+    subprocess.run(["chown", f"{user.pw_uid}:{user.pw_gid}", str(slots)], check=True)
+    cmd = ["runuser", "-u", STUDENT, "--", "env", "-i", *[f"{k}={v}" for k, v in student_env(slots).items()],
+           PYTHON, "-c", SWAP_PROBE, ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb"]
+    with zram.swap(size, HUB / "zram-device", compressor) as n:
+        probe = subprocess.Popen([str(c) for c in cmd], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 text=True, cwd="/tmp")
+        line = probe.stdout.readline()
+        if not line:
+            sys.exit(f"hub bench: the swap probe's kernel failed ({compressor}); see its error above")
+        first = json.loads(line)
+        pids = procs.tree(first["pid"])
+        resident = procs.rss(pids)
+        start = time.monotonic()
+        for pid in pids:
+            zram.page_out(pid)
+        page_out_s = time.monotonic() - start
+        after_out = procs.rss(pids)
+        went, device = procs.status_bytes(pids, "VmSwap"), zram.stats(n)
+        probe.stdin.write("go\n")
+        probe.stdin.flush()
+        later = json.loads(probe.stdout.readline())
+        back = procs.rss(pids)
+        probe.communicate(timeout=120)
+    figures = dict(compressor=compressor, rss_before=resident, rss_paged_out=after_out, rss_after_cells=back,
+                   swapped=went, stored=device["stored"], compressed=device["compressed"], zram_ram=device["ram"],
+                   page_out_s=page_out_s, **first, **later)
+    print(f"  {compressor:8} {went / 2**20:5.0f} MiB went out in {page_out_s:4.1f} s and took "
+          f"{device['ram'] / 2**20:4.0f} MiB ({device['stored'] / max(device['ram'], 1):.1f} : 1); RSS "
+          f"{resident / 2**20:.0f} -> {after_out / 2**20:.0f} -> {back / 2**20:.0f} MiB after three cells; "
+          f"simple cell {statistics.median(first['before_s']):.2f} s before, "
+          + ", ".join(f"{t:.2f}" for t in later["after_s"]) + " s after", flush=True)
+    return figures
+
+
 def rss_by_process(uid):
     return [(cmd[:90], rss) for _, u, rss, cmd in hub_client.processes() if u == uid]
 
@@ -165,28 +227,17 @@ def hub_figures(students):
     return first, last, per_student, hub_rss
 
 
-def pss(pids):
-    """Proportional set size of the processes, bytes: a shared page counts 1/k for each of k users."""
-    total = 0
-    for pid in pids:
-        try:
-            for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass  # ended while we looked
-    return total
-
-
-def class_run(n):
+def class_run(n, zram_size=None):
     """N students log in at once and run 01's first four cells: seconds from Log in to the
-    fourth cell's output for each, each student's PSS after it, and who hung or failed."""
-    log = OUT / f"hub-class-{n}.log"
+    fourth cell's output for each, each student's PSS after it, and who hung or failed. With
+    `zram_size`, the hub runs with `--zram` and the figures add what was swapped and what it took."""
+    log = OUT / f"hub-class-{n}{'-zram' if zram_size else ''}.log"
     names = [f"{PREFIX}{i:02d}" for i in range(1, n + 1)]
     cells, notebook = 4, "01_matrix_inverse.ipynb"
     seconds, errors, pages = {}, {}, {}
     hub_client.fresh_release(names, hub.TAG)  # another checkout's release points at its own gdlab
-    with hub_client.running_hub(n, PREFIX, log, browser.free_port()) as (_, url, password):
+    extra = ["--zram", zram_size] if zram_size else []
+    with hub_client.running_hub(n, PREFIX, log, browser.free_port(), extra) as (_, url, password):
         with browser.browser() as b:
             started = {}
             for name in names:  # every Log in pressed within a second or two: the spawns overlap
@@ -222,18 +273,32 @@ def class_run(n):
                     by_uid.setdefault(uid, []).append(pid)
                 elif uid == 0 and "chrom" in cmd:
                     chromium.append(pid)
-            per_student = sorted(pss(pids) for pids in by_uid.values())
-            browser_pss = pss(chromium)
+            per_student = sorted(procs.pss(pids) for pids in by_uid.values())
+            swapped = sorted(procs.status_bytes(pids, "VmSwap") for pids in by_uid.values())
+            browser_pss = procs.pss(chromium)
+            device = zram.stats(int((HUB / "zram-device").read_text())) if zram_size else None
     times = sorted(seconds.values())
     figures = dict(students=n, first_output_s=times, median_s=statistics.median(times) if times else None,
                    slowest_s=times[-1] if times else None, pss_per_student=per_student,
                    median_pss=statistics.median(per_student) if per_student else None,
-                   browser_pss=browser_pss, hangs=hangs, errors=errors)
+                   browser_pss=browser_pss, hangs=hangs, errors=errors, zram=zram_size,
+                   swapped_per_student=swapped, zram_device=device)
     mib = lambda v: f"{v / 2**20:.0f} MiB" if v else "-"
     print(f"  {n:3} students at once: Log in to first output median {figures['median_s'] or 0:6.1f} s, slowest "
           f"{figures['slowest_s'] or 0:6.1f} s; PSS per student median {mib(figures['median_pss'])} "
           f"(Chromium's {mib(browser_pss)} apart); {len(hangs)} hung, {len(errors)} failed", flush=True)
+    if device:
+        print(f"      zram {zram_size}: swapped per student median {mib(statistics.median(swapped))}; the device "
+              f"holds {mib(device['stored'])} in {mib(device['ram'])} of RAM", flush=True)
     return figures
+
+
+def prepare(students):
+    """The hub's accounts and prepared slot, which the kernel probes measure."""
+    done = subprocess.run(["cargo", "xtask", "hub", "--students", str(students), "--prefix", PREFIX,
+                           "--prepare-only", "--open-path"], cwd=ROOT)
+    if done.returncode:
+        sys.exit("hub bench: preparing the hub failed")
 
 
 def main():
@@ -241,22 +306,29 @@ def main():
     ap.add_argument("--students", type=int, default=4)
     ap.add_argument("--class-sizes", default="", metavar="N,N,…",
                     help="only the class runs: N students at once, for each N (e.g. 4,8,12,16)")
+    ap.add_argument("--zram", metavar="SIZE",
+                    help="alone: the compressors on one kernel paged out into a zram device of SIZE; "
+                         "with --class-sizes: the class runs with `cargo xtask hub --zram SIZE`")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("hub bench: needs root, as `cargo xtask hub` does")
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.zram and not args.class_sizes:
+        size = zram.parse_size(args.zram)
+        prepare(1)
+        print(f"\nOne student's kernel after 01's first cells, paged out into zram ({args.zram}):", flush=True)
+        probes = [swap_probe(size, c) for c in ("lzo-rle", "lzo", "lz4")]
+        (OUT / "hub-zram.json").write_text(json.dumps(probes, indent=1) + "\n")
     if args.class_sizes:
         sizes = [int(n) for n in args.class_sizes.split(",")]
-        print("\nClass runs at the hub, in headless Chromium on this machine (2 cores, 24 GiB):", flush=True)
-        runs = [class_run(n) for n in sizes]
-        (OUT / "hub-class.json").write_text(json.dumps(runs, indent=1) + "\n")
+        with_zram = f" with --zram {args.zram}" if args.zram else ""
+        print(f"\nClass runs at the hub{with_zram}, in headless Chromium on this machine (2 cores, 24 GiB):", flush=True)
+        runs = [class_run(n, args.zram) for n in sizes]
+        (OUT / f"hub-class{'-zram' if args.zram else ''}.json").write_text(json.dumps(runs, indent=1) + "\n")
+    if args.zram or args.class_sizes:
         return
     print("\nThe hub's figures (this machine: 2 cores, 24 GiB)", flush=True)
-    # The hub prepares the accounts and the prepared slot that the first parts measure.
-    done = subprocess.run(["cargo", "xtask", "hub", "--students", str(args.students), "--prefix", PREFIX,
-                           "--prepare-only", "--open-path"], cwd=ROOT)
-    if done.returncode:
-        sys.exit("hub bench: preparing the hub failed")
+    prepare(args.students)
     print("Each student's warm build, three ways (01's first four cells in a fresh kernel):", flush=True)
     ways = mechanisms()
     print("The kernel's memory, with and without the warm-up:", flush=True)

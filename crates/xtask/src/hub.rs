@@ -53,6 +53,8 @@ pub struct Class<'a> {
     pub open_path: bool,
     /// Idle minutes before a server is culled; 0 never.
     pub cull_after: u32,
+    /// A zram swap device's size while the hub runs (tools/zram.py), if any.
+    pub zram: Option<&'a str>,
 }
 
 /// The course's release, then tools/hub.py in place of this process, so that Ctrl-C reaches
@@ -73,6 +75,9 @@ pub fn serve(env: &JupyterEnv, class: Class, params: &[String], prepare_only: bo
     hub.arg("--evcxr").arg(evcxr).arg("--cull-after").arg(class.cull_after.to_string());
     if class.open_path {
         hub.arg("--open-path");
+    }
+    if let Some(size) = class.zram {
+        hub.args(["--zram", size]);
     }
     if prepare_only {
         hub.arg("--prepare-only");

@@ -96,6 +96,10 @@ enum Cmd {
         /// jupyterhub-idle-culler. Their notebooks stay saved; only the kernel's variables are lost.
         #[arg(long, value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=10080))]
         cull_after: u32,
+        /// Add a compressed swap device in RAM of this size (zram, e.g. `8G`) while the hub runs,
+        /// removed when it stops: idle kernels' cold memory takes about a third of the room.
+        #[arg(long, value_name = "SIZE", conflicts_with = "prepare_only")]
+        zram: Option<String>,
         /// Let every account pass through the folders above this checkout (o+x, not read), where
         /// one is closed (a checkout in a mode-700 folder): the students' kernels run its tools.
         #[arg(long)]
@@ -125,6 +129,10 @@ enum Cmd {
         /// With `hub`: only the class runs, N students logging in at once for each N, e.g. `--class 4,8,12`.
         #[arg(long, value_name = "N,N,…")]
         class: Option<String>,
+        /// With `hub`: the compressors, each on one kernel paged out into a zram swap device of
+        /// this size (e.g. `8G`); with `--class`, the class runs with `cargo xtask hub --zram SIZE`.
+        #[arg(long, value_name = "SIZE")]
+        zram: Option<String>,
     },
     /// Regenerate the README's screenshots under docs/.
     Screenshots,
@@ -180,10 +188,11 @@ fn run(cli: Cli) -> Result<()> {
             let mut cmd = env.python(["tools/hub.py", "--collect", "--prefix", &prefix, "--students"]);
             check(cmd.arg(students.to_string()).status()?, "collecting from the hub")
         }
-        Cmd::Hub { students, prefix, ip, port, params, prepare_only, open_path, cull_after, .. } => {
+        Cmd::Hub { students, prefix, ip, port, params, prepare_only, open_path, cull_after, zram, .. } => {
             hub::ensure_root()?;
             let env = setup()?;
-            let class = hub::Class { students, prefix: &prefix, ip: &ip, port, open_path, cull_after };
+            let zram = zram.as_deref();
+            let class = hub::Class { students, prefix: &prefix, ip: &ip, port, open_path, cull_after, zram };
             hub::serve(&env, class, &params, prepare_only)
         }
         Cmd::Lab { student } => {
@@ -203,7 +212,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Test => checks::test(),
         Cmd::Pytest { args } => checks::pytest(&setup()?, &args),
-        Cmd::Bench { what, class } if what == "hub" => {
+        Cmd::Bench { what, class, zram } if what == "hub" => {
             hub::ensure_root()?;
             let env = setup()?;
             ensure_chromium()?;
@@ -212,10 +221,13 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(sizes) = class {
                 bench.arg("--class-sizes").arg(sizes);
             }
+            if let Some(size) = zram {
+                bench.arg("--zram").arg(size);
+            }
             check(bench.status()?, "tools/hub_bench.py")
         }
-        Cmd::Bench { class: Some(_), .. } => {
-            bail!("--class is for `cargo xtask bench hub`: it sizes a class at the hub")
+        Cmd::Bench { class: Some(_), .. } | Cmd::Bench { zram: Some(_), .. } => {
+            bail!("--class and --zram are for `cargo xtask bench hub`: they size a class at the hub")
         }
         Cmd::Bench { .. } => checks::bench(),
         Cmd::Screenshots => {
