@@ -7,14 +7,19 @@
    - copied: a full copy of the prepared slot;
    - cache: an empty build folder with a copy of the prepared slot's evcxr `:cache`.
    Each with the seconds and the disk it takes per student.
-2. The kernel's memory with and without GDLAB_EVCXR_WARM (rust-analyzer's crate graph).
+2. The kernel's memory with and without GDLAB_EVCXR_WARM (rust-analyzer's crate graph), and
+   after 01's set-up cell and one `let` (the figure #31 sets a target for).
 3. The hub itself, with --students K, in headless Chromium: seconds from Log in to 01's first
    outputs for student 1, and for student K while students 1 … K-1 run all of 01; the memory
    (RSS) of one student's processes; from that, the students this machine's memory serves.
 
-Figures go to the console and target/bench/hub.json. Needs root (the hub's accounts).
+--class-sizes N,N,…: instead, N students log in at once, for each N (class_run).
+--zram SIZE alone: one kernel paged out into zram with each compressor (swap_probe); with
+--class-sizes, the class runs on a hub started with --zram SIZE.
 
-    python tools/hub_bench.py [--students K]
+Figures go to the console and target/bench/hub*.json. Needs root (the hub's accounts).
+
+    python tools/hub_bench.py [--students K] [--class-sizes N,N,…] [--zram SIZE]
 """
 import argparse
 import json
@@ -134,6 +139,45 @@ def warm_memory():
         print(f"  GDLAB_EVCXR_WARM={warm}: kernel RSS at ready {t['ready_rss'] / 2**20:6.0f} MiB, after the first cells "
               f"{t['kernel_rss'] / 2**20:6.0f} MiB   ready {t['ready_s']:5.1f} s"
               f"   first outputs {t['first_outputs_s']:5.1f} s", flush=True)
+    return results
+
+
+# As the student: the issue's protocol for a kernel's memory (#31): 01's set-up cell and one typed
+# `let`, then two one-line cells, the RSS of the kernel and its children 2 s after each stage.
+LET_MEMORY = r"""
+import json, sys, time
+import nbformat
+sys.path.insert(0, sys.argv[2])
+from procs import rss, tree
+from jupyter_client.manager import start_new_kernel
+setup = [c.source for c in nbformat.read(sys.argv[1], as_version=4).cells if c.cell_type == "code"][0]
+km, kc = start_new_kernel(kernel_name="rust", startup_timeout=900)
+out = {}
+for stage, cells in (("after_let", [setup, "let seed: u64 = 314;"]), ("settled", ["let k = 1 + 1;", "let k2 = k + 1;"])):
+    for src in cells:
+        reply = kc.execute_interactive(src, timeout=900, output_hook=lambda m: None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    time.sleep(2)
+    out[stage] = rss(tree(km.provisioner.pid))
+print(json.dumps(out))
+kc.stop_channels(); km.shutdown_kernel(now=False)
+"""
+
+
+def let_memory(runs=3):
+    """The issue's figure, `runs` times in fresh kernels (the slots are the linked ones)."""
+    results = []
+    for _ in range(runs):
+        cmd = ["runuser", "-u", STUDENT, "--", "env", "-i",
+               *[f"{k}={v}" for k, v in student_env(scratch() / "linked", GDLAB_EVCXR_WARM="0").items()],
+               PYTHON, "-c", LET_MEMORY, ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb", ROOT / "tools"]
+        done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd="/tmp")
+        if done.returncode:
+            sys.exit(f"hub bench: the kernel's memory run failed:\n{done.stderr[-3000:]}")
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    span = lambda k: "–".join(f"{f(r[k] for r in results) / 2**20:.0f}" for f in (min, max))  # noqa: E731
+    print(f"  set-up cell and `let`: {span('after_let')} MiB; two one-line cells later: {span('settled')} MiB "
+          f"({runs} fresh kernels; the kernel and its children, RSS)", flush=True)
     return results
 
 
@@ -264,8 +308,11 @@ def class_run(n, zram_size=None):
                 time.sleep(0.5)
             hangs = waiting
             for name in seconds:
-                if "0.2500" not in hub_client.outputs(pages[name], cells)[3]:
-                    errors[name] = "the inverse's output is wrong"
+                try:
+                    if "0.2500" not in hub_client.outputs(pages[name], cells)[3]:
+                        errors[name] = "the inverse's output is wrong"
+                except Exception as e:  # noqa: BLE001
+                    errors[name] = f"reading the outputs: {type(e).__name__}: {str(e)[:200]}"
             uids = {pwd.getpwnam(x).pw_uid for x in names}
             by_uid, chromium = {}, []
             for pid, uid, _, cmd in hub_client.processes():  # one look at the process table
@@ -287,6 +334,8 @@ def class_run(n, zram_size=None):
     print(f"  {n:3} students at once: Log in to first output median {figures['median_s'] or 0:6.1f} s, slowest "
           f"{figures['slowest_s'] or 0:6.1f} s; PSS per student median {mib(figures['median_pss'])} "
           f"(Chromium's {mib(browser_pss)} apart); {len(hangs)} hung, {len(errors)} failed", flush=True)
+    for name, why in errors.items():
+        print(f"      {name} failed: {why}", flush=True)
     if device:
         print(f"      zram {zram_size}: swapped per student median {mib(statistics.median(swapped))}; the device "
               f"holds {mib(device['stored'])} in {mib(device['ram'])} of RAM", flush=True)
@@ -323,8 +372,10 @@ def main():
         sizes = [int(n) for n in args.class_sizes.split(",")]
         with_zram = f" with --zram {args.zram}" if args.zram else ""
         print(f"\nClass runs at the hub{with_zram}, in headless Chromium on this machine (2 cores, 24 GiB):", flush=True)
-        runs = [class_run(n, args.zram) for n in sizes]
-        (OUT / f"hub-class{'-zram' if args.zram else ''}.json").write_text(json.dumps(runs, indent=1) + "\n")
+        runs = []
+        for n in sizes:  # each run saved as it ends: a later one may not
+            runs.append(class_run(n, args.zram))
+            (OUT / f"hub-class{'-zram' if args.zram else ''}.json").write_text(json.dumps(runs, indent=1) + "\n")
     if args.zram or args.class_sizes:
         return
     print("\nThe hub's figures (this machine: 2 cores, 24 GiB)", flush=True)
@@ -333,6 +384,8 @@ def main():
     ways = mechanisms()
     print("The kernel's memory, with and without the warm-up:", flush=True)
     warm = warm_memory()
+    print("The kernel's memory after 01's set-up cell and one `let` (the target: 1250 MiB):", flush=True)
+    let = let_memory()
     print(f"The hub with {args.students} students, in Chromium:", flush=True)
     first, last, per_student, hub_rss = hub_figures(args.students)
     student_rss = sum(r for _, r in per_student)
@@ -342,7 +395,7 @@ def main():
     serves = int((memory - hub_rss - 2 * 2**30) // student_rss)
     print(f"  one student: {student_rss / 2**20:.0f} MiB; the hub and proxy {hub_rss / 2**20:.0f} MiB; "
           f"24 GiB less 2 GiB for the system serves {serves} students by memory", flush=True)
-    results = dict(ways=ways, warm=warm, first_s=first, kth_s=last, students=args.students,
+    results = dict(ways=ways, warm=warm, let_memory=let, first_s=first, kth_s=last, students=args.students,
                    student_rss=student_rss, per_process=per_student, hub_rss=hub_rss, serves_by_memory=serves)
     (OUT / "hub.json").write_text(json.dumps(results, indent=1) + "\n")
 
