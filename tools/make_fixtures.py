@@ -6,6 +6,7 @@ Run with a Python that has torch (CPU is enough):
     python tools/make_fixtures.py              # writes crates/gdlab/tests/fixtures/torch.json
     python tools/make_fixtures.py notebook06   # only that section; the others stay as they are
     python tools/make_fixtures.py paths        # not torch.json: fixtures/paths.json, by tools/torch_paths.py
+    python tools/make_fixtures.py digits_data  # not torch.json: crates/gdlab/data/digits.bin, from scikit-learn
 
 The JSON is committed, so `cargo test` needs no torch. Floats are written with
 Python's shortest round-trip repr, so each f32/f64 value is recovered exactly.
@@ -17,6 +18,7 @@ import sys
 import numpy as np
 import torch
 
+import torch_digits
 from torch_studies import notebook06, notebook07
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "crates/gdlab/tests/fixtures/torch.json"
@@ -385,6 +387,8 @@ def sections():
         "notebook06": notebook06,
         # Notebook 07's runs at its own parameters, for its prose on how close it comes to torch.
         "notebook07": notebook07,
+        # The digits classifier (#32): nn.Linear's initialisation, the split, BCE-with-logits runs.
+        "digits": torch_digits.digits,
     }
 
 
@@ -408,6 +412,11 @@ def main(names):
 
 if __name__ == "__main__":
     names = sys.argv[1:]
+    if "digits_data" in names:  # the data itself, before any section reads it
+        print("wrote", torch_digits.write_data(), file=sys.stderr)
+        names.remove("digits_data")
+        if not names:
+            sys.exit()
     if "paths" in names:  # its own file, fixtures/paths.json (notebook 05's paths), not a section here
         import torch_paths
         torch_paths.main()

@@ -65,6 +65,7 @@ mod comparison;
 mod convergence;
 mod dense;
 mod descent;
+mod digits;
 mod display;
 mod error;
 mod frames;
@@ -97,6 +98,7 @@ pub use convergence::{
     rate_comparison, with_condition_number,
 };
 pub use descent::{InverseDescent, LearningRate, gradient_step, lesson_lr};
+pub use digits::{Digits, Linear, PIXELS, Split, digits_split};
 pub use display::{
     EvcxrShow, Shown, ShownScalar, TorchElement, beside, show, show_decimals, show_pyformat, show_scalar,
 };

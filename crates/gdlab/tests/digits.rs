@@ -1,0 +1,83 @@
+//! The digits classifier's data, split and initialisation against torch (`tools/make_fixtures.py`
+//! "digits"), all exact:
+//!
+//! ```python
+//! X = torch.tensor(d.data[keep] / 16.0, dtype=torch.float32)   # keep: threes and sevens
+//! torch.manual_seed(seed)
+//! perm = torch.randperm(len(X)); valid, train = perm[:len(X) // 5], perm[len(X) // 5:]
+//! model = nn.Linear(64, 1)   # or nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+//! order = train[torch.randperm(len(train))]                    # each epoch's order
+//! ```
+use gdlab::prelude::*;
+use gdlab::{Digits, Linear, digits_split};
+use serde_json::Value;
+
+fn fixtures() -> Value {
+    serde_json::from_str(include_str!("fixtures/torch.json")).expect("fixtures/torch.json is valid JSON")
+}
+
+fn indices(v: &Value) -> Vec<usize> {
+    v.as_array().expect("an array").iter().map(|x| x.as_u64().expect("an index") as usize).collect()
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    // Python wrote each float32 as the shortest repr of its f64 value: exact.
+    v.as_array().expect("an array").iter().map(|x| x.as_f64().expect("a number") as f32).collect()
+}
+
+#[test]
+fn the_split_the_initial_weights_and_the_epoch_orders_are_torchs_bit_for_bit() {
+    let fx = fixtures();
+    let runs = fx["digits"]["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    let (x, _) = Digits::load().pair(3, 7).unwrap();
+    for run in runs {
+        let seed = run["seed"].as_u64().unwrap();
+        let mut rng = TorchRng::manual_seed(seed);
+        let split = digits_split(&mut rng, x.nrows()).unwrap();
+        let perm: Vec<usize> = split.valid.iter().chain(&split.train).copied().collect();
+        assert_eq!(perm, indices(&run["perm"]), "randperm(362) after manual_seed({seed})");
+        let layers = match run["hidden"].as_u64() {
+            None => vec![Linear::torch_init(&mut rng, 64, 1).unwrap()],
+            Some(h) => vec![
+                Linear::torch_init(&mut rng, 64, h as usize).unwrap(),
+                Linear::torch_init(&mut rng, h as usize, 1).unwrap(),
+            ],
+        };
+        let ours: Vec<Vec<f32>> =
+            layers.iter().flat_map(|l| [l.weight.iter().copied().collect(), l.bias.to_vec()]).collect();
+        let want: Vec<Vec<f32>> = run["init"].as_array().unwrap().iter().map(floats).collect();
+        assert_eq!(ours.len(), want.len());
+        for (k, (a, b)) in ours.iter().zip(&want).enumerate() {
+            let a_bits: Vec<u32> = a.iter().map(|v| v.to_bits()).collect();
+            let b_bits: Vec<u32> = b.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(a_bits, b_bits, "parameter {k} of seed {seed}, hidden {:?}", run["hidden"]);
+        }
+        // Each epoch shuffles the training rows with the same stream, after the initialisation.
+        for (epoch, want) in run["first_orders"].as_array().unwrap().iter().enumerate() {
+            let order: Vec<usize> = rng.randperm(split.train.len()).unwrap().iter().map(|&i| split.train[i]).collect();
+            assert_eq!(order, indices(want), "epoch {epoch}'s order, seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn the_embedded_images_are_three_hundred_and_sixty_two_threes_and_sevens_scaled_by_sixteen() {
+    let d = Digits::load();
+    let (x, y) = d.pair(3, 7).unwrap();
+    let threes = d.labels.iter().filter(|&&l| l == 3).count();
+    let sevens = d.labels.iter().filter(|&&l| l == 7).count();
+    assert_eq!((x.nrows(), y.len()), (threes + sevens, threes + sevens));
+    assert_eq!(y.iter().filter(|&&t| t == 1.0).count(), sevens);
+    assert!(x.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    assert_eq!(x.iter().map(|&v| v * 16.0).fold(0.0f32, f32::max), 16.0);
+}
+
+#[test]
+fn a_pair_that_is_not_two_digits_is_refused() {
+    let d = Digits::load();
+    for (a, b) in [(3, 3), (10, 7), (3, 12)] {
+        let err = d.pair(a, b).unwrap_err().to_string();
+        assert!(err.contains("a digit 0 … 9"), "{err}");
+    }
+}
