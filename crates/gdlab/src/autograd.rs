@@ -26,7 +26,7 @@ use std::rc::Rc;
 
 use ndarray::Array2;
 
-use crate::error::{GdlabError, Result, ensure_shape};
+use crate::error::{GdlabError, Result, ensure_param, ensure_shape};
 use crate::real::Real;
 
 /// A matrix in a computation graph. Cloning it clones the handle, not the node.
@@ -60,14 +60,22 @@ enum Op<T: Real> {
     Pow(Tensor<T>, i32),
     Mean(Tensor<T>),
     Sum(Tensor<T>),
+    T(Tensor<T>),
+    AddRow(Tensor<T>, Tensor<T>),
+    Relu(Tensor<T>),
+    Rows(Tensor<T>, Vec<usize>),
+    BceWithLogits(Tensor<T>, Array2<T>),
 }
 
 impl<T: Real> Tensor<T> {
     fn new(value: Array2<T>, op: Op<T>) -> Self {
         let requires_grad = match &op {
             Op::Leaf => false,
-            Op::MatMul(a, b) | Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) => a.requires_grad() || b.requires_grad(),
+            Op::MatMul(a, b) | Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::AddRow(a, b) => {
+                a.requires_grad() || b.requires_grad()
+            }
             Op::Scale(a, _) | Op::Pow(a, _) | Op::Mean(a) | Op::Sum(a) => a.requires_grad(),
+            Op::T(a) | Op::Relu(a) | Op::Rows(a, _) | Op::BceWithLogits(a, _) => a.requires_grad(),
         };
         Tensor(Rc::new(Node {
             value: RefCell::new(value),
@@ -185,6 +193,62 @@ impl<T: Real> Tensor<T> {
         Tensor::new(value, Op::Sum(self.clone()))
     }
 
+    /// `a.t()`, the transpose (so that `x @ w.t()` is `nn.Linear`). Backward (TBackward0): `gradᵀ`.
+    pub fn t(&self) -> Tensor<T> {
+        let value = self.0.value.borrow().t().to_owned();
+        Tensor::new(value, Op::T(self.clone()))
+    }
+
+    /// `a + row`, the 1×k row added to each of a's rows (torch broadcasts a bias so). Backward
+    /// (AddBackward0): `grad` into a, and into the row `grad` summed over the rows it was added to.
+    ///
+    /// # Errors
+    /// [`GdlabError::ShapeMismatch`] unless `row` is 1 × a's columns.
+    pub fn add_row(&self, row: &Tensor<T>) -> Result<Tensor<T>> {
+        let (a, r) = (self.0.value.borrow(), row.0.value.borrow());
+        ensure_shape("the row added to every row (1 × the columns)", (1, a.ncols()), r.shape())?;
+        let value = &*a + &*r;
+        Ok(Tensor::new(value, Op::AddRow(self.clone(), row.clone())))
+    }
+
+    /// `relu(a)`, `max(a, 0)` elementwise. Backward (ReluBackward0): `grad` where the result is
+    /// positive, 0 elsewhere (at 0 itself too, as torch takes it).
+    pub fn relu(&self) -> Tensor<T> {
+        let value = self.0.value.borrow().mapv(|v| if v > T::zero() { v } else { T::zero() });
+        Tensor::new(value, Op::Relu(self.clone()))
+    }
+
+    /// `a[rows]`, the rows picked by index (a minibatch), repeats allowed. Backward
+    /// (IndexBackward0): zeros of a's shape, with each picked row's gradient added back into its row.
+    ///
+    /// # Errors
+    /// [`GdlabError::InvalidParameter`] for an index past a's rows.
+    pub fn rows(&self, rows: &[usize]) -> Result<Tensor<T>> {
+        let a = self.0.value.borrow();
+        let last = rows.iter().copied().max().unwrap_or(0);
+        ensure_param(rows.iter().all(|&r| r < a.nrows()), "rows", last as f64, "row indices below the tensor's rows")?;
+        let value = a.select(ndarray::Axis(0), rows);
+        Ok(Tensor::new(value, Op::Rows(self.clone(), rows.to_vec())))
+    }
+
+    /// `F.binary_cross_entropy_with_logits(a, target)`, the mean over every entry, a 1×1 tensor,
+    /// in torch's stable form: `(1 − t)·x − log σ(x)` with `log σ(x) = min(x, 0) − log1p(e^(−|x|))`,
+    /// so that no `exp` overflows for a confident logit. Backward
+    /// (BinaryCrossEntropyWithLogitsBackward0): `(σ(x) − t) · grad / N`.
+    ///
+    /// # Errors
+    /// [`GdlabError::ShapeMismatch`] unless `target` has a's shape.
+    pub fn bce_with_logits(&self, target: &Array2<T>) -> Result<Tensor<T>> {
+        let x = self.0.value.borrow();
+        ensure_shape("the targets (one per logit)", x.dim(), target.shape())?;
+        let log_sigmoid = |v: T| v.min(T::zero()) - (-v.abs()).exp().ln_1p();
+        let losses = ndarray::Zip::from(&*x).and(target).map_collect(|&v, &t| (T::one() - t) * v - log_sigmoid(v));
+        let n = T::from_f64_lossy(losses.len() as f64);
+        let value = Array2::from_elem((1, 1), crate::loss::torch_sum(losses.iter().copied()) / n);
+        drop(x);
+        Ok(Tensor::new(value, Op::BceWithLogits(self.clone(), target.clone())))
+    }
+
     /// The incoming gradient of this node, split into its inputs' (each backward rule).
     fn backward_rule(&self, grad: &Array2<T>) -> Vec<(Tensor<T>, Array2<T>)> {
         match &self.0.op {
@@ -211,6 +275,32 @@ impl<T: Real> Tensor<T> {
                 vec![(a.clone(), Array2::from_elem(shape, grad[[0, 0]] / n))]
             }
             Op::Sum(a) => vec![(a.clone(), Array2::from_elem(a.0.value.borrow().dim(), grad[[0, 0]]))],
+            Op::T(a) => vec![(a.clone(), grad.t().to_owned())],
+            Op::AddRow(a, row) => vec![
+                (a.clone(), grad.clone()),
+                (row.clone(), grad.sum_axis(ndarray::Axis(0)).insert_axis(ndarray::Axis(0))),
+            ],
+            Op::Relu(a) => vec![(
+                a.clone(),
+                ndarray::Zip::from(grad)
+                    .and(&*self.0.value.borrow())
+                    .map_collect(|&g, &y| if y > T::zero() { g } else { T::zero() }),
+            )],
+            Op::Rows(a, rows) => {
+                let mut into = Array2::zeros(a.0.value.borrow().dim());
+                for (k, &r) in rows.iter().enumerate() {
+                    let mut row = into.row_mut(r);
+                    row += &grad.row(k);
+                }
+                vec![(a.clone(), into)]
+            }
+            Op::BceWithLogits(a, target) => {
+                let x = a.0.value.borrow();
+                let n = T::from_f64_lossy(x.len() as f64);
+                let sigmoid = |v: T| T::one() / (T::one() + (-v).exp());
+                let g = grad[[0, 0]];
+                vec![(a.clone(), ndarray::Zip::from(&*x).and(target).map_collect(|&v, &t| (sigmoid(v) - t) * g / n))]
+            }
         }
     }
 
@@ -233,6 +323,11 @@ impl<T: Real> Tensor<T> {
             (Op::Pow(..), _) => "PowBackward0",
             (Op::Mean(..), _) => "MeanBackward0",
             (Op::Sum(..), _) => "SumBackward0",
+            (Op::T(..), _) => "TBackward0",
+            (Op::AddRow(..), _) => "AddBackward0",
+            (Op::Relu(..), _) => "ReluBackward0",
+            (Op::Rows(..), _) => "IndexBackward0",
+            (Op::BceWithLogits(..), _) => "BinaryCrossEntropyWithLogitsBackward0",
         }
     }
 
@@ -246,11 +341,12 @@ impl<T: Real> Tensor<T> {
             seen.push(id);
             match &t.0.op {
                 Op::Leaf => {}
-                Op::MatMul(a, b) | Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) => {
+                Op::MatMul(a, b) | Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::AddRow(a, b) => {
                     visit(a, seen, out);
                     visit(b, seen, out);
                 }
                 Op::Scale(a, _) | Op::Pow(a, _) | Op::Mean(a) | Op::Sum(a) => visit(a, seen, out),
+                Op::T(a) | Op::Relu(a) | Op::Rows(a, _) | Op::BceWithLogits(a, _) => visit(a, seen, out),
             }
             out.push(t.clone());
         }
