@@ -61,6 +61,7 @@
 
 pub mod autograd;
 pub mod check;
+mod classifier;
 mod comparison;
 mod convergence;
 mod dense;
@@ -91,6 +92,7 @@ pub use ndarray_rand;
 pub use plotly;
 pub use polars;
 
+pub use classifier::{DigitsParams, DigitsRun, digits_logits, digits_run};
 pub use comparison::{RaceResult, optimizer_race};
 pub use convergence::{
     ConditioningCase, DirectionRate, RateComparison, SweepPoint, Tuning, conditioning_study, curvature_condition,
