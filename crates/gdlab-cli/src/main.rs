@@ -12,12 +12,14 @@
 //! gdlab sgd --batch 16 --epochs 30 --lr 0.05 --schedule step:10:0.5 --json
 //! gdlab descend --optimizer rmsprop --alpha 0.9 --lr 0.01
 //! gdlab path --optimizer momentum --lr 0.5 --momentum 0.8 --entries 0,0:0,3 --steps 40 --json
+//! gdlab digits --seed 314 --model mlp --hidden 16 --lr 0.5 --batch 16 --epochs 20 --json
 //! ```
 //!
 //! Bad input ends with a one-line error on stderr and exit code 2; a run that diverges, or a
 //! report that cannot be written, with exit code 1.
 
 mod descend;
+mod digits;
 mod grad;
 mod matrices;
 mod path;
@@ -29,6 +31,7 @@ use clap::{Parser, Subcommand};
 use gdlab::GdlabError;
 
 use descend::{DescendArgs, descend};
+use digits::{DigitsArgs, digits};
 use grad::{GradArgs, grad};
 use matrices::{IndicatorArgs, PinvArgs, RandArgs, indicator, pinv_command, rand};
 use path::{PathArgs, path_command};
@@ -60,6 +63,8 @@ enum Command {
     Sgd(SgdArgs),
     /// The path of an optimiser, Newton or the diagonal preconditioner over two entries of X.
     Path(PathArgs),
+    /// A classifier of handwritten threes against sevens: each epoch's train loss and validation accuracy.
+    Digits(DigitsArgs),
 }
 
 /// A failure and its exit code: 2 for bad input, 1 for a run that failed.
@@ -102,6 +107,7 @@ fn main() -> ExitCode {
         Command::Randperm(args) => randperm(&args),
         Command::Sgd(args) => sgd(&args),
         Command::Path(args) => path_command(&args),
+        Command::Digits(args) => digits(&args),
     };
     match result {
         Ok(out) => {
