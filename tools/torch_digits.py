@@ -81,6 +81,22 @@ def run(seed, hidden, lr, batch, epochs):
                 first_orders=orders[:2], train_losses=train_losses, valid_accuracy=valid_accuracy)
 
 
+def mean_baseline(seed):
+    """fastbook's first baseline: each validation image goes to the class whose mean training
+    image is closer by mean absolute difference; the two means and the accuracy."""
+    X, y = three_vs_seven()
+    torch.manual_seed(seed)
+    perm = torch.randperm(len(X))
+    n_valid = len(X) // 5
+    valid, train = perm[:n_valid], perm[n_valid:]
+    mean3 = X[train][y[train] == 0].mean(0)
+    mean7 = X[train][y[train] == 1].mean(0)
+    d3 = (X[valid] - mean3).abs().mean(1)
+    d7 = (X[valid] - mean7).abs().mean(1)
+    accuracy = ((d7 < d3).float() == y[valid]).float().mean().item()
+    return dict(seed=seed, mean3=values(mean3), mean7=values(mean7), accuracy=accuracy)
+
+
 def grad_cases():
     """torch's gradients of each new tape op on small inputs: the bias broadcast, relu, rows by index,
     and binary_cross_entropy_with_logits (mean), including logits far from 0 on either side."""
@@ -106,4 +122,5 @@ def digits():
     return dict(
         runs=[run(seed, hidden, lr, 16, 20) for seed in (314, 7) for hidden, lr in ((None, 0.5), (16, 0.5))],
         grads=grad_cases(),
+        baseline=[mean_baseline(seed) for seed in (314, 7)],
     )

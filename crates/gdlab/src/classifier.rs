@@ -122,3 +122,44 @@ pub fn digits_run(x: &Array2<f32>, y: &Array1<f32>, p: DigitsParams) -> Result<D
     }
     Ok(DigitsRun { split, initial, layers, train_losses, valid_accuracy })
 }
+
+/// fastbook's first baseline, before any training: the mean training image of each class, and
+/// the fraction of validation images whose own class's mean is the closer one by mean absolute
+/// difference.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeanBaseline {
+    /// The mean image of the class with target 0 (the threes), 64 pixels.
+    pub mean_zero: Array1<f32>,
+    /// The mean image of the class with target 1 (the sevens).
+    pub mean_one: Array1<f32>,
+    /// The fraction of validation images closer to their own class's mean.
+    pub accuracy: f32,
+}
+
+/// [`MeanBaseline`] for the images `x`, targets `y` and a split (e.g. [`DigitsRun::split`]):
+/// `mean3 = X[train][y[train] == 0].mean(0)`, then `d = (X[valid] − mean).abs().mean(1)` for
+/// each class, and a seven wherever `d7 < d3`.
+///
+/// # Errors
+/// [`GdlabError::InvalidParameter`](crate::GdlabError::InvalidParameter) if a class has no
+/// training image, or the split has no validation image;
+/// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) if `y` has not one entry per row of `x`.
+pub fn mean_baseline(x: &Array2<f32>, y: &Array1<f32>, split: &Split) -> Result<MeanBaseline> {
+    crate::error::ensure_shape("the targets (one per image)", (x.nrows(), 1), &[y.len(), 1])?;
+    ensure_param(!split.valid.is_empty(), "valid", 0.0, "at least one validation image")?;
+    let mean_of = |class: f32| -> Result<Array1<f32>> {
+        let rows: Vec<usize> = split.train.iter().copied().filter(|&r| y[r] == class).collect();
+        ensure_param(!rows.is_empty(), "class", f64::from(class), "training images of both classes")?;
+        // Summed in f64 and rounded once: within an ulp or two of torch's float32 reduction.
+        let sum = x.select(Axis(0), &rows).mapv(f64::from).sum_axis(Axis(0));
+        Ok(sum.mapv(|s| (s / rows.len() as f64) as f32))
+    };
+    let (mean_zero, mean_one) = (mean_of(0.0)?, mean_of(1.0)?);
+    let distance = |row: usize, mean: &Array1<f32>| {
+        let total: f64 = x.row(row).iter().zip(mean).map(|(&p, &m)| f64::from((p - m).abs())).sum();
+        total / mean.len() as f64
+    };
+    let right =
+        split.valid.iter().filter(|&&r| (distance(r, &mean_one) < distance(r, &mean_zero)) == (y[r] == 1.0)).count();
+    Ok(MeanBaseline { mean_zero, mean_one, accuracy: right as f32 / split.valid.len() as f32 })
+}

@@ -9,7 +9,7 @@
 //! order = train[torch.randperm(len(train))]                    # each epoch's order
 //! ```
 use gdlab::prelude::*;
-use gdlab::{Digits, DigitsParams, Linear, digits_run, digits_split};
+use gdlab::{Digits, DigitsParams, Linear, digits_run, digits_split, mean_baseline};
 use serde_json::Value;
 
 fn fixtures() -> Value {
@@ -129,4 +129,23 @@ fn bad_training_parameters_are_one_line_errors_naming_what_was_expected() {
     assert!(digits_run(&x, &y, DigitsParams { batch: 290, epochs: 1, ..base }).is_ok());
     let e = digits_run(&x, &y.slice(ndarray::s![..10]).to_owned(), base).unwrap_err().to_string();
     assert!(e.contains("the targets (one per image)"), "{e}");
+}
+
+/// fastbook's "which mean is closer" on the same split: the mean images within 1e-6 relative
+/// (torch reduces in float32, gdlab in f64 rounded once) and the accuracy exactly torch's.
+#[test]
+fn the_mean_image_baseline_is_torchs() {
+    let fx = fixtures();
+    let (x, y) = Digits::load().pair(3, 7).unwrap();
+    for case in fx["digits"]["baseline"].as_array().unwrap() {
+        let seed = case["seed"].as_u64().unwrap();
+        let split = digits_split(&mut TorchRng::manual_seed(seed), x.nrows()).unwrap();
+        let ours = mean_baseline(&x, &y, &split).unwrap();
+        for (mean, key) in [(&ours.mean_zero, "mean3"), (&ours.mean_one, "mean7")] {
+            for (a, b) in mean.iter().zip(floats(&case[key])) {
+                assert!((a - b).abs() <= 1e-6 * b.abs().max(1e-3), "seed {seed} {key}: {a} vs torch {b}");
+            }
+        }
+        assert_eq!(ours.accuracy, floats(&serde_json::json!([case["accuracy"]]))[0], "seed {seed}");
+    }
 }
