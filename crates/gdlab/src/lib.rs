@@ -119,9 +119,10 @@ pub use phases::{Phase, heavy_ball_phase, heavy_ball_roots, phase_boundaries};
 pub use plot::{
     Axes, ColorRange, ErrorCurve, Figure, MAX_PANELS, Report, bar_chart, batch_slider, beta_slider,
     conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named,
-    epochs_figure, error_sweep_figure, floor_figure, frame_line, frame_lines, line_chart, losses_line, lr_slider,
-    matrix_heatmaps, momentum_map_figure, path_slider, paths_figure, phase_figure, plotly_js, race_figure, rate_figure,
-    resend_plotly_js, schedule_figure, sweep_figure, touched_figure, tuning_figure, valley_figure,
+    digits_figure, epochs_figure, error_sweep_figure, floor_figure, frame_line, frame_lines, line_chart, losses_line,
+    lr_slider, matrix_heatmaps, momentum_map_figure, path_slider, paths_figure, phase_figure, plotly_js, race_figure,
+    rate_figure, resend_plotly_js, schedule_figure, sweep_figure, touched_figure, tuning_figure, valley_figure,
+    weights_figure,
 };
 pub use real::Real;
 pub use rng::{RANDPERM_LIMIT, TorchRng, TorchUniform};

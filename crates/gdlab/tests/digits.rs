@@ -149,3 +149,22 @@ fn the_mean_image_baseline_is_torchs() {
         assert_eq!(ours.accuracy, floats(&serde_json::json!([case["accuracy"]]))[0], "seed {seed}");
     }
 }
+
+#[test]
+fn the_digits_figure_draws_every_pixel_once_and_captions_each_image() {
+    let (x, _) = Digits::load().pair(3, 7).unwrap();
+    let images: Vec<_> = (0..5).map(|i| (format!("image {i}"), x.row(i))).collect();
+    let json: Value = serde_json::from_str(&gdlab::digits_figure(&images, 3, "five").unwrap().to_json()).unwrap();
+    let z = json["data"][0]["z"].as_array().unwrap();
+    let drawn: Vec<f64> = z.iter().flat_map(|r| r.as_array().unwrap().iter().filter_map(|v| v.as_f64())).collect();
+    assert_eq!(drawn.len(), 5 * 64, "NaN between the tiles, 64 pixels each");
+    let sum: f64 = (0..5).map(|i| x.row(i).iter().map(|&v| f64::from(v)).sum::<f64>()).sum();
+    assert!((drawn.iter().sum::<f64>() - sum).abs() < 1e-9);
+    let captions = json["layout"]["annotations"].as_array().unwrap();
+    assert_eq!(
+        captions.iter().map(|a| a["text"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["image 0", "image 1", "image 2", "image 3", "image 4"]
+    );
+    let e = gdlab::digits_figure(&[("short".to_string(), x.row(0).slice(ndarray::s![..10]))], 1, "t");
+    assert!(e.unwrap_err().to_string().contains("64 pixels an image"));
+}

@@ -7,6 +7,7 @@
 //! figures reuse it, so a page holds one copy however many plots it has.
 
 mod charts;
+mod digits;
 mod figure;
 mod gradients;
 mod landscape;
@@ -19,6 +20,7 @@ mod style;
 mod theory;
 
 pub use charts::{bar_chart, count_heatmap, line_chart};
+pub use digits::{digits_figure, weights_figure};
 pub use figure::{Figure, Report, plotly_js, resend_plotly_js};
 pub use gradients::{ErrorCurve, error_sweep_figure};
 pub use landscape::{path_slider, paths_figure, valley_figure};
