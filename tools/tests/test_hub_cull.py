@@ -86,8 +86,13 @@ def test_an_idle_server_is_culled_and_the_student_comes_back_to_their_saved_note
     # Logging in again starts the server afresh, on the notebook as saved.
     context, page = hub_client.log_in(chromium, url, STUDENT, password)
     hub_client.open_notebook(page, url, STUDENT, NOTEBOOK)
-    shown = page.locator(".jp-Notebook .jp-CodeCell").nth(3).locator(".jp-OutputArea").inner_text()
-    assert "0.2500" in shown, f"the saved output is not shown after logging in again: {shown!r}"
+    # Lab draws the cells first and their saved outputs a moment later (a CI run read it empty).
+    output = page.locator(".jp-Notebook .jp-CodeCell").nth(3).locator(".jp-OutputArea")
+    deadline = time.monotonic() + 30
+    while "0.2500" not in output.inner_text() and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    shown = output.inner_text()
+    assert "0.2500" in shown, f"the saved output is not shown within 30 s of logging in again: {shown!r}"
     deadline = time.monotonic() + 60
     while not processes(uid, "evcxr_jupyter") and time.monotonic() < deadline:
         time.sleep(1)

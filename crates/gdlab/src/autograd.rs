@@ -199,8 +199,8 @@ impl<T: Real> Tensor<T> {
         Tensor::new(value, Op::T(self.clone()))
     }
 
-    /// `a + row`, the 1×k row added to each of a's rows (torch broadcasts a bias so). Backward
-    /// (AddBackward0): `grad` into a, and into the row `grad` summed over the rows it was added to.
+    /// `a + row`, the 1×k row added to each of a's rows (torch broadcasts a bias so).
+    /// Backward (AddBackward0): `grad` into a, and into the row `grad` summed over the rows it was added to.
     ///
     /// # Errors
     /// [`GdlabError::ShapeMismatch`] unless `row` is 1 × a's columns.
@@ -218,8 +218,8 @@ impl<T: Real> Tensor<T> {
         Tensor::new(value, Op::Relu(self.clone()))
     }
 
-    /// `a[rows]`, the rows picked by index (a minibatch), repeats allowed. Backward
-    /// (IndexBackward0): zeros of a's shape, with each picked row's gradient added back into its row.
+    /// `a[rows]`, the rows picked by index (a minibatch), repeats allowed.
+    /// Backward (IndexBackward0): zeros of a's shape, with each picked row's gradient added back into its row.
     ///
     /// # Errors
     /// [`GdlabError::InvalidParameter`] for an index past a's rows.
@@ -233,8 +233,8 @@ impl<T: Real> Tensor<T> {
 
     /// `F.binary_cross_entropy_with_logits(a, target)`, the mean over every entry, a 1×1 tensor,
     /// in torch's stable form: `(1 − t)·x − log σ(x)` with `log σ(x) = min(x, 0) − log1p(e^(−|x|))`,
-    /// so that no `exp` overflows for a confident logit. Backward
-    /// (BinaryCrossEntropyWithLogitsBackward0): `(σ(x) − t) · grad / N`.
+    /// so that no `exp` overflows for a confident logit.
+    /// Backward (BinaryCrossEntropyWithLogitsBackward0): `(σ(x) − t) · grad / N`.
     ///
     /// # Errors
     /// [`GdlabError::ShapeMismatch`] unless `target` has a's shape.
