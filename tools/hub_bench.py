@@ -46,6 +46,7 @@ PYTHON = HUB / "venv" / "bin" / "python"  # the students' Python (tools/hub.py)
 # The benchmark's own accounts, never a class's: it runs their notebooks.
 PREFIX = "gdlabbench"
 STUDENT = f"{PREFIX}01"
+NOTEBOOK = ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb"
 
 
 def scratch():
@@ -81,15 +82,25 @@ def student_env(slots, **extra):
     return dict(hub.student_environment(), HOME=user.pw_dir, USER=STUDENT, GDLAB_EVCXR_SLOTS=str(slots), **extra)
 
 
+def student_script(slots, script, *args, **extra):
+    """The command that runs `script` with `args` on the students' Python as STUDENT, in the
+    student's environment alone (env -i) with its slots in `slots` and `extra` added."""
+    env = [f"{k}={v}" for k, v in student_env(slots, **extra).items()]
+    return [str(c) for c in ["runuser", "-u", STUDENT, "--", "env", "-i", *env, PYTHON, "-c", script, *args]]
+
+
+def student_json(cmd, what):
+    """Run a student_script to its end; the JSON on its last line of output."""
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd="/tmp")
+    if done.returncode:
+        sys.exit(f"hub bench: {what} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def kernel_timing(slots, **extra):
     """01's first cells in a fresh kernel of the student's, with its slots in `slots`."""
-    cmd = ["runuser", "-u", STUDENT, "--", "env", "-i",
-           *[f"{k}={v}" for k, v in student_env(slots, **extra).items()],
-           PYTHON, "-c", KERNEL_TIMING, ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb", ROOT / "tools"]
-    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd="/tmp")
-    if done.returncode:
-        sys.exit(f"hub bench: the kernel run in {slots} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    cmd = student_script(slots, KERNEL_TIMING, NOTEBOOK, ROOT / "tools", **extra)
+    return student_json(cmd, f"the kernel run in {slots}")
 
 
 def own_bytes(folder):
@@ -168,13 +179,8 @@ def let_memory(runs=3):
     """The issue's figure, `runs` times in fresh kernels (the slots are the linked ones)."""
     results = []
     for _ in range(runs):
-        cmd = ["runuser", "-u", STUDENT, "--", "env", "-i",
-               *[f"{k}={v}" for k, v in student_env(scratch() / "linked", GDLAB_EVCXR_WARM="0").items()],
-               PYTHON, "-c", LET_MEMORY, ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb", ROOT / "tools"]
-        done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd="/tmp")
-        if done.returncode:
-            sys.exit(f"hub bench: the kernel's memory run failed:\n{done.stderr[-3000:]}")
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        cmd = student_script(scratch() / "linked", LET_MEMORY, NOTEBOOK, ROOT / "tools", GDLAB_EVCXR_WARM="0")
+        results.append(student_json(cmd, "the kernel's memory run"))
     span = lambda k: "–".join(f"{f(r[k] for r in results) / 2**20:.0f}" for f in (min, max))  # noqa: E731
     print(f"  set-up cell and `let`: {span('after_let')} MiB; two one-line cells later: {span('settled')} MiB "
           f"({runs} fresh kernels; the kernel and its children, RSS)", flush=True)
@@ -214,11 +220,9 @@ def swap_probe(size, compressor):
     slots.mkdir(parents=True)
     hub_slots.link_slot(HUB / "prepared" / "slot-0", slots / "slot-0", user.pw_uid, user.pw_gid)
     subprocess.run(["chown", f"{user.pw_uid}:{user.pw_gid}", str(slots)], check=True)
-    cmd = ["runuser", "-u", STUDENT, "--", "env", "-i", *[f"{k}={v}" for k, v in student_env(slots).items()],
-           PYTHON, "-c", SWAP_PROBE, ROOT / "target/course/release/gdlab/01_matrix_inverse.ipynb"]
+    cmd = student_script(slots, SWAP_PROBE, NOTEBOOK)
     with zram.swap(size, HUB / "zram-device", compressor) as n:
-        probe = subprocess.Popen([str(c) for c in cmd], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 text=True, cwd="/tmp")
+        probe = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/tmp")
         line = probe.stdout.readline()
         if not line:
             sys.exit(f"hub bench: the swap probe's kernel failed ({compressor}); see its error above")
