@@ -53,8 +53,9 @@ def values(t):
     return t.detach().reshape(-1).tolist()
 
 
-def run(seed, hidden, lr, batch, epochs):
-    """The issue's loop, as written there: split, initialisation, minibatch SGD, per-epoch figures."""
+def run(seed, hidden, lr, batch, epochs, momentum=0.0, step=None):
+    """The issue's loop, as written there: split, initialisation, minibatch SGD, per-epoch figures;
+    `momentum` is SGD's, `step` = (step_size, gamma) a StepLR stepped after each epoch."""
     X, y = three_vs_seven()
     torch.manual_seed(seed)
     perm = torch.randperm(len(X))
@@ -63,8 +64,9 @@ def run(seed, hidden, lr, batch, epochs):
     model = nn.Linear(64, 1) if hidden is None else nn.Sequential(nn.Linear(64, hidden), nn.ReLU(),
                                                                   nn.Linear(hidden, 1))
     init = [values(p) for p in model.parameters()]  # W1, b1[, W2, b2], each row-major
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    orders, train_losses, valid_accuracy = [], [], []
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    sched = torch.optim.lr_scheduler.StepLR(opt, *step) if step else None
+    orders, train_losses, valid_losses, train_accuracy, valid_accuracy = [], [], [], [], []
     for _ in range(epochs):
         order = train[torch.randperm(len(train))]
         orders.append(order.tolist())
@@ -74,11 +76,39 @@ def run(seed, hidden, lr, batch, epochs):
             opt.zero_grad()
             loss.backward()
             opt.step()
+        if sched:
+            sched.step()
         with torch.no_grad():
-            train_losses.append(F.binary_cross_entropy_with_logits(model(X[train]).squeeze(1), y[train]).item())
-            valid_accuracy.append(((model(X[valid]).squeeze(1) > 0).float() == y[valid]).float().mean().item())
-    return dict(seed=seed, hidden=hidden, lr=lr, batch=batch, epochs=epochs, perm=perm.tolist(), init=init,
-                first_orders=orders[:2], train_losses=train_losses, valid_accuracy=valid_accuracy)
+            for rows, losses, accuracy in ((train, train_losses, train_accuracy), (valid, valid_losses, valid_accuracy)):
+                logits = model(X[rows]).squeeze(1)
+                losses.append(F.binary_cross_entropy_with_logits(logits, y[rows]).item())
+                accuracy.append(((logits > 0).float() == y[rows]).float().mean().item())
+    return dict(seed=seed, hidden=hidden, lr=lr, batch=batch, epochs=epochs, momentum=momentum, step=step,
+                perm=perm.tolist(), init=init, first_orders=orders[:2], train_losses=train_losses,
+                valid_losses=valid_losses, train_accuracy=train_accuracy, valid_accuracy=valid_accuracy)
+
+
+def full_batch_rise(seed, epochs=20, grid=60):
+    """The linear model with full-batch SGD: lambda_max of Xb^T Xb / n (Xb the training images with a
+    column of ones, float64), and the smallest lr of 0.05, 0.10, ... at which the training loss rises
+    in at least one of `epochs` steps (the loss before the first step included)."""
+    X, y = three_vs_seven()
+    torch.manual_seed(seed)
+    train = torch.randperm(len(X))[len(X) // 5:]
+    xb = torch.cat([X[train], torch.ones(len(train), 1)], 1).double()
+    lam = torch.linalg.eigvalsh(xb.T @ xb / len(train)).max().item()
+    first_rise = None
+    for k in range(1, grid + 1):
+        r = run(seed, None, round(0.05 * k, 2), len(train), epochs)
+        torch.manual_seed(seed)
+        torch.randperm(len(X))
+        with torch.no_grad():
+            start = F.binary_cross_entropy_with_logits(nn.Linear(64, 1)(X[train]).squeeze(1), y[train]).item()
+        losses = [start] + r["train_losses"]
+        if any(b > a for a, b in zip(losses, losses[1:])):
+            first_rise = round(0.05 * k, 2)
+            break
+    return dict(seed=seed, lambda_max=lam, first_rise=first_rise)
 
 
 def mean_baseline(seed):
@@ -119,8 +149,19 @@ def grad_cases():
 
 def digits():
     """The torch.json section: runs of the linear model and of one hidden layer, two seeds."""
+    extra = [  # notebook 08's comparisons, seed 314
+        run(314, None, 0.05, 16, 20),                  # SGD at a tenth of the rate
+        run(314, None, 0.05, 16, 20, momentum=0.9),    # ... with momentum
+        run(314, None, 0.5, 16, 20, step=(5, 0.5)),    # StepLR
+        run(314, None, 0.6, 290, 20),                  # full batch, below the bound
+        run(314, None, 2.0, 290, 20),                  # full batch, above it
+        run(314, None, 0.5, 1, 20),                    # one image a step
+        run(314, None, 0.5, 16, 200),                  # long runs: the train/validation gap
+        run(314, 16, 0.5, 16, 200),
+    ]
     return dict(
-        runs=[run(seed, hidden, lr, 16, 20) for seed in (314, 7) for hidden, lr in ((None, 0.5), (16, 0.5))],
+        runs=[run(seed, hidden, lr, 16, 20) for seed in (314, 7) for hidden, lr in ((None, 0.5), (16, 0.5))] + extra,
+        full_batch=[full_batch_rise(seed) for seed in (314, 7)],
         grads=grad_cases(),
         baseline=[mean_baseline(seed) for seed in (314, 7)],
     )

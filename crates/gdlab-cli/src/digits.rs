@@ -51,7 +51,14 @@ pub(crate) fn digits(args: &DigitsArgs) -> Result<String, Failure> {
         (Model::Linear, None) => None,
         (Model::Mlp, h) => Some(h.unwrap_or(DEFAULT_HIDDEN)),
     };
-    let p = DigitsParams { seed: args.seed, hidden, lr: args.lr, batch: args.batch, epochs: args.epochs };
+    let p = DigitsParams {
+        seed: args.seed,
+        hidden,
+        lr: args.lr,
+        batch: args.batch,
+        epochs: args.epochs,
+        ..DigitsParams::default()
+    };
     let (x, y) = Digits::load().pair(3, 7)?;
     let run = digits_run(&x, &y, p)?;
     if args.json {

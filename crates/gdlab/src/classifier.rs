@@ -1,13 +1,16 @@
 //! A classifier of two digits, trained with the lesson's own tape and minibatch loop: the linear
 //! model `nn.Linear(64, 1)` or one hidden layer, `Linear(64, h) → ReLU → Linear(h, 1)`, with
-//! binary cross-entropy on the logits and plain SGD, as the PyTorch in #32 writes it.
+//! binary cross-entropy on the logits and SGD, as the PyTorch in #32 writes it; any of torch.optim's
+//! rules from [`crate::optim`] and a schedule from [`crate::schedule`] can take SGD's place.
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayViewMut2, Axis};
 
 use crate::autograd::Tensor;
 use crate::digits::{Linear, Split, digits_split};
 use crate::error::{Result, ensure_param};
+use crate::optim::{AnyOptimizer, Optimizer, OptimizerState, Sgd};
 use crate::rng::TorchRng;
+use crate::schedule::Schedule;
 
 /// How to train: the notebook's defaults are `DigitsParams::default()`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -16,17 +19,29 @@ pub struct DigitsParams {
     pub seed: u64,
     /// `None` for the linear model, `Some(h)` for one hidden layer of width h.
     pub hidden: Option<usize>,
-    /// SGD's learning rate.
+    /// The learning rate (the first epoch's, under a schedule).
     pub lr: f32,
     /// Images per step; the last batch of an epoch takes what is left.
     pub batch: usize,
     /// Passes over the training set.
     pub epochs: usize,
+    /// The update rule: `torch.optim.SGD(model.parameters(), lr)` unless another is chosen.
+    pub optimizer: AnyOptimizer,
+    /// The rate of each epoch: `sched.step()` after every epoch.
+    pub schedule: Schedule,
 }
 
 impl Default for DigitsParams {
     fn default() -> Self {
-        DigitsParams { seed: 314, hidden: None, lr: 0.5, batch: 16, epochs: 20 }
+        DigitsParams {
+            seed: 314,
+            hidden: None,
+            lr: 0.5,
+            batch: 16,
+            epochs: 20,
+            optimizer: AnyOptimizer::Sgd(Sgd),
+            schedule: Schedule::Constant,
+        }
     }
 }
 
@@ -41,6 +56,10 @@ pub struct DigitsRun {
     pub layers: Vec<Linear>,
     /// The mean BCE over the training set after each epoch.
     pub train_losses: Vec<f32>,
+    /// The mean BCE over the validation set after each epoch.
+    pub valid_losses: Vec<f32>,
+    /// The fraction of training images classified right after each epoch.
+    pub train_accuracy: Vec<f32>,
     /// The fraction of validation images classified right after each epoch.
     pub valid_accuracy: Vec<f32>,
 }
@@ -63,6 +82,17 @@ pub fn digits_logits(layers: &[Linear], x: &Array2<f32>) -> Result<Array1<f32>> 
     Ok(forward(&tensors, &Tensor::constant(x.clone()))?.value().remove_axis(Axis(1)))
 }
 
+/// The mean binary cross-entropy of the layers' logits on the rows of `x` against the targets `y`
+/// (1.0 or 0.0 a row): `F.binary_cross_entropy_with_logits(model(x).squeeze(1), y)`.
+///
+/// # Errors
+/// [`GdlabError::ShapeMismatch`](crate::GdlabError::ShapeMismatch) if `y` has not one entry per row of `x`.
+pub fn digits_loss(layers: &[Linear], x: &Array2<f32>, y: &Array1<f32>) -> Result<f32> {
+    crate::error::ensure_shape("the targets (one per image)", (x.nrows(), 1), &[y.len(), 1])?;
+    let logits = forward(&as_tensors(layers, false), &Tensor::constant(x.clone()))?;
+    logits.bce_with_logits(&y.clone().insert_axis(Axis(1)))?.item()
+}
+
 fn as_tensors(layers: &[Linear], trained: bool) -> Vec<Tensor<f32>> {
     let make = if trained { Tensor::leaf } else { Tensor::constant };
     layers.iter().flat_map(|l| [make(l.weight.clone()), make(l.bias.clone().insert_axis(Axis(0)))]).collect()
@@ -81,6 +111,8 @@ pub fn digits_run(x: &Array2<f32>, y: &Array1<f32>, p: DigitsParams) -> Result<D
     ensure_param(p.hidden != Some(0), "hidden", 0.0, "a hidden layer at least 1 wide")?;
     ensure_param(p.lr.is_finite() && p.lr > 0.0, "lr", f64::from(p.lr), "a finite learning rate > 0")?;
     ensure_param(p.epochs > 0, "epochs", 0.0, "at least one epoch")?;
+    p.optimizer.check()?;
+    let lrs = p.schedule.lrs(f64::from(p.lr), p.epochs)?;
     let mut rng = TorchRng::manual_seed(p.seed);
     let split = digits_split(&mut rng, x.nrows())?;
     ensure_param(
@@ -94,33 +126,54 @@ pub fn digits_run(x: &Array2<f32>, y: &Array1<f32>, p: DigitsParams) -> Result<D
         Some(h) => vec![Linear::torch_init(&mut rng, x.ncols(), h)?, Linear::torch_init(&mut rng, h, 1)?],
     };
     let initial = layers.clone();
+    // optimizer.state: one per parameter, in the order model.parameters() lists them.
+    let mut states = vec![OptimizerState::<f32>::default(); 2 * layers.len()];
     let images = Tensor::constant(x.clone());
-    let column = |rows: &[usize]| y.select(Axis(0), rows).insert_axis(Axis(1));
-    let (train_y, valid_x) = (column(&split.train), x.select(Axis(0), &split.valid));
-    let (mut train_losses, mut valid_accuracy) = (Vec::new(), Vec::new());
-    for _ in 0..p.epochs {
-        let order: Vec<usize> = rng.randperm(split.train.len())?.iter().map(|&i| split.train[i]).collect();
+    let targets = |rows: &[usize]| y.select(Axis(0), rows).insert_axis(Axis(1));
+    // The two sets the epochs are measured on, selected once.
+    let measured = |rows: &[usize]| (Tensor::constant(x.select(Axis(0), rows)), targets(rows));
+    let (train_set, valid_set) = (measured(&split.train), measured(&split.valid));
+    let mut run = DigitsRun {
+        split,
+        initial,
+        layers: Vec::new(),
+        train_losses: Vec::new(),
+        valid_losses: Vec::new(),
+        train_accuracy: Vec::new(),
+        valid_accuracy: Vec::new(),
+    };
+    for &lr in &lrs {
+        let train = &run.split.train;
+        let order: Vec<usize> = rng.randperm(train.len())?.iter().map(|&i| train[i]).collect();
         for idx in order.chunks(p.batch) {
             let params = as_tensors(&layers, true);
-            let loss = forward(&params, &images.rows(idx)?)?.bce_with_logits(&column(idx))?;
+            let loss = forward(&params, &images.rows(idx)?)?.bce_with_logits(&targets(idx))?;
             loss.backward()?;
-            // opt.step(): p.add_(p.grad, alpha=-lr), each parameter in the order torch lists them.
-            for (layer, pair) in layers.iter_mut().zip(params.chunks(2)) {
-                let grad = |t: &Tensor<f32>| t.grad().expect("every parameter is on the loss's tape");
-                layer.weight.scaled_add(-p.lr, &grad(&pair[0]));
-                layer.bias.scaled_add(-p.lr, &grad(&pair[1]).remove_axis(Axis(0)));
+            // opt.step(), each parameter in the order torch lists them: W, then b, layer by layer.
+            let grads = params.iter().map(|t| t.grad().expect("every parameter is on the loss's tape"));
+            let slots = layers.iter_mut().flat_map(|l| [l.weight.view_mut(), row_view(&mut l.bias)]);
+            for ((mut value, grad), state) in slots.zip(grads).zip(&mut states) {
+                p.optimizer.step(state, &mut value, &grad, lr);
             }
         }
-        let train_logits = forward(&as_tensors(&layers, false), &images.rows(&split.train)?)?;
-        train_losses.push(train_logits.bce_with_logits(&train_y)?.item()?);
-        let right = digits_logits(&layers, &valid_x)?
-            .iter()
-            .zip(&split.valid)
-            .filter(|&(&l, &row)| (l > 0.0) == (y[row] == 1.0))
-            .count();
-        valid_accuracy.push(right as f32 / split.valid.len() as f32);
+        let params = as_tensors(&layers, false);
+        for ((x, y), losses, accuracy) in [
+            (&train_set, &mut run.train_losses, &mut run.train_accuracy),
+            (&valid_set, &mut run.valid_losses, &mut run.valid_accuracy),
+        ] {
+            let logits = forward(&params, x)?;
+            losses.push(logits.bce_with_logits(y)?.item()?);
+            let right = logits.value().iter().zip(y).filter(|&(&l, &t)| (l > 0.0) == (t == 1.0)).count();
+            accuracy.push(right as f32 / y.len() as f32);
+        }
     }
-    Ok(DigitsRun { split, initial, layers, train_losses, valid_accuracy })
+    run.layers = layers;
+    Ok(run)
+}
+
+/// A bias as the 1 × n matrix the optimisers step.
+fn row_view(bias: &mut Array1<f32>) -> ArrayViewMut2<'_, f32> {
+    bias.view_mut().insert_axis(Axis(0))
 }
 
 /// fastbook's first baseline, before any training: the mean training image of each class, and

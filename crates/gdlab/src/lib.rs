@@ -92,7 +92,7 @@ pub use ndarray_rand;
 pub use plotly;
 pub use polars;
 
-pub use classifier::{DigitsParams, DigitsRun, MeanBaseline, digits_logits, digits_run, mean_baseline};
+pub use classifier::{DigitsParams, DigitsRun, MeanBaseline, digits_logits, digits_loss, digits_run, mean_baseline};
 pub use comparison::{RaceResult, optimizer_race};
 pub use convergence::{
     ConditioningCase, DirectionRate, RateComparison, SweepPoint, Tuning, conditioning_study, curvature_condition,

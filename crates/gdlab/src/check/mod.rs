@@ -30,6 +30,7 @@ use crate::error::Result;
 use crate::rng::TorchRng;
 
 mod convergence;
+mod digits;
 mod gradients;
 mod inverse;
 mod landscape;
@@ -38,6 +39,7 @@ mod optimizers;
 mod stochastic;
 mod unanswered;
 pub use convergence::{ex_04_1, ex_04_2, ex_04_3, ex_04_4, ex_04_5};
+pub use digits::{BceFn, ex_08_1, ex_08_2, ex_08_3, ex_08_4};
 pub use gradients::{RidgeGradFn, ex_02_1, ex_02_2, ex_02_3, ex_02_4, ex_02_5};
 pub use inverse::{StepFn, ex_01_1, ex_01_2, ex_01_3, ex_01_4};
 pub use landscape::{NewtonStepFn, ex_05_1, ex_05_2, ex_05_3, ex_05_4};
