@@ -18,6 +18,7 @@ PLUMBING = {
     "05_landscape.ipynb": [".to_string()", "collect::<Result", "unwrap()", "map_or("],
     "06_optimizers.ipynb": [".to_string()", "collect::<Result", "show(", "for i in 0..", "};"],
     "07_stochastic_descent.ipynb": [".to_string()", "collect::<Result", "show(", "\n};", ".clone()", "unwrap()"],
+    "08_digits_classifier.ipynb": [".to_string()", "collect::<Result", "show(", "Ok(("],
 }
 
 

@@ -69,10 +69,10 @@ def test_07_the_floor_is_a_mean_and_the_band_shows_its_spread():
     assert min(late) < line["y"][0] < max(late), "the constant run's curve jumps across its floor"
 
 
-def test_07_the_last_notebook_says_where_a_course_goes_next():
+def test_07_where_next_leads_to_the_digits_classifier():
     said = prose("Where next:")
-    assert said.startswith("Where next: this is the course's last notebook.")
-    assert not list((ROOT / "notebooks").glob("08_*")), "no notebook comes after 07"
+    assert said.startswith("Where next: notebook 08, `08_digits_classifier`, takes this minibatch loop")
+    assert (ROOT / "notebooks/08_digits_classifier.ipynb").exists()
 
 
 def e(value, digits):

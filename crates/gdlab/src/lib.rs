@@ -121,8 +121,8 @@ pub use plot::{
     conditioning_figure, count_heatmap, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named,
     digits_figure, epochs_figure, error_sweep_figure, floor_figure, frame_line, frame_lines, line_chart, losses_line,
     lr_slider, matrix_heatmaps, momentum_map_figure, path_slider, paths_figure, phase_figure, plotly_js, race_figure,
-    rate_figure, resend_plotly_js, schedule_figure, sweep_figure, touched_figure, tuning_figure, valley_figure,
-    weights_figure,
+    rate_figure, resend_plotly_js, schedule_figure, sweep_figure, touched_figure, training_figure, tuning_figure,
+    valley_figure, weights_figure,
 };
 pub use real::Real;
 pub use rng::{RANDPERM_LIMIT, TorchRng, TorchUniform};
@@ -136,25 +136,26 @@ pub mod prelude {
     pub use crate::check;
     #[doc(no_inline)]
     pub use crate::{
-        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Divergence, Documents, Entries, ErrorCurve, EvcxrShow, Figure,
-        FloorBand, FloorPoint, GdlabError, History, InverseDescent, LearningRate, LossSlice, MinibatchRun, Momentum,
-        MomentumMap, Optimizer, Path, Phase, RatePoint, Result, RmsProp, Sampling, Schedule, Sgd, Side, Snapshot,
-        Stepper, Stop, TorchRng, Tuning, bar_chart, batch_slider, beside, beta_slider, condition_number,
-        conditioning_figure, conditioning_frame, conditioning_study, cooccurrence, count_heatmap, curvature_condition,
-        density, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named, distance, document_frequency,
+        Adagrad, Adam, AnyOptimizer, Axes, ColorRange, Digits, DigitsParams, DigitsRun, Divergence, Documents, Entries,
+        ErrorCurve, EvcxrShow, Figure, FloorBand, FloorPoint, GdlabError, History, InverseDescent, LearningRate,
+        Linear, LossSlice, MinibatchRun, Momentum, MomentumMap, Optimizer, Path, Phase, RatePoint, Result, RmsProp,
+        Sampling, Schedule, Sgd, Side, Snapshot, Stepper, Stop, TorchRng, Tuning, bar_chart, batch_slider, beside,
+        beta_slider, condition_number, conditioning_figure, conditioning_frame, conditioning_study, cooccurrence,
+        count_heatmap, curvature_condition, density, diff_animation, diff_heatmap, diff_heatmaps, diff_heatmaps_named,
+        digits_figure, digits_logits, digits_loss, digits_run, digits_split, distance, document_frequency,
         epochs_figure, error_sweep_figure, excess_floor, fixed_part, floor_band, floor_figure, frame_line, frame_lines,
         gd_tuning, gradient_step, gram_eigenvalues, heavy_ball_factor, heavy_ball_phase, heavy_ball_roots,
         heavy_ball_tuning, hilbert, indicator_matrix, inverse, lesson_lr, line_chart, log_space, loss_floor,
-        loss_slice, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank,
+        loss_slice, losses_frame, losses_line, lr_slider, lr_sweep, matrix_heatmaps, matrix_rank, mean_baseline,
         measured_momentum_rates, measured_rate, momentum_map, momentum_map_figure, mse, mse_grad, mse_grad_right,
         optimizer_race, path, path_slider, paths_figure, phase_boundaries, phase_figure, pinv, predicted_limit,
         predicted_rates, predicted_steps, race_figure, race_frame, rate_comparison, rate_figure, row_hessian,
         schedule_figure, seed_losses_frame, show, show_decimals, show_pyformat, show_scalar, side_bound,
-        stability_bound, sweep_figure, tilted_valley, touched_figure, tuning_figure, valley_figure,
-        with_condition_number,
+        stability_bound, sweep_figure, tilted_valley, touched_figure, training_figure, tuning_figure, valley_figure,
+        weights_figure, with_condition_number,
     };
     #[doc(no_inline)]
-    pub use ndarray::{Array1, Array2, ArrayView2, Axis, array, s};
+    pub use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array, s};
     #[doc(no_inline)]
     pub use polars::prelude::{Column, DataFrame};
 }

@@ -22,11 +22,13 @@ fn full_batch(seed: u64) -> (f64, f64) {
 }
 
 #[test]
-fn exercise_8_1_is_sigma_minus_y_at_minus_four() {
-    // dL/dz = σ(z) − y; at z = −4, y = 1: σ(−4) − 1 = −e⁴/(1 + e⁴).
-    let e4 = 4.0f64.exp();
-    right(&check::ex_08_1(&(-e4 / (1.0 + e4))), "8.1");
-    let sigma = 1.0 / (1.0 + e4);
+fn exercise_8_1_is_sigma_minus_y_at_minus_three() {
+    // dL/dz = σ(z) − y; at z = −3, y = 1: σ(−3) − 1 = −e³/(1 + e³).
+    let e3 = 3.0f64.exp();
+    right(&check::ex_08_1(&(-e3 / (1.0 + e3))), "8.1");
+    let sigma = 1.0 / (1.0 + e3);
+    // z = −4, the table's neighbouring row, is not it.
+    not_yet(&check::ex_08_1(&(1.0 / (1.0 + 4.0f64.exp()) - 1.0)), "8.1");
     // The squared error's gradient through the sigmoid, σ itself, and the sign flipped are not it.
     not_yet(&check::ex_08_1(&(2.0 * (sigma - 1.0) * sigma * (1.0 - sigma))), "8.1");
     not_yet(&check::ex_08_1(&sigma), "8.1");

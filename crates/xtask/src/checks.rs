@@ -67,8 +67,9 @@ pub fn test() -> Result<()> {
     // Each notebook and its student edition in one kernel (tools/nbrun.py says why that is the
     // student edition's own run): a second kernel start and lesson per notebook cost ~10 min.
     teacher_and_student(&env, Path::new(NOTEBOOKS))?;
-    // Another seed changes 04's runs, and its exercises must still be right.
-    let seeded = [PathBuf::from("notebooks/04_convergence.ipynb")];
+    // Another seed changes 04's and 08's runs, and their exercises must still be right.
+    let seeded =
+        [PathBuf::from("notebooks/04_convergence.ipynb"), PathBuf::from("notebooks/08_digits_classifier.ipynb")];
     run_notebooks(&env, &["seed=7".into()], Path::new(SEED7), CELL_TIMEOUT, &seeded)?;
     step(
         "Checks on the executed notebooks, in headless Chromium, JupyterLab and Notebook 7, the nbgrader loop and the hub",

@@ -18,6 +18,7 @@ mod phases;
 mod stochastic;
 mod style;
 mod theory;
+mod training;
 
 pub use charts::{bar_chart, count_heatmap, line_chart};
 pub use digits::{digits_figure, weights_figure};
@@ -34,3 +35,4 @@ pub use phases::phase_figure;
 pub use stochastic::{batch_slider, epochs_figure, floor_figure, schedule_figure, touched_figure};
 pub use style::{Axes, ColorRange};
 pub use theory::{conditioning_figure, rate_figure, sweep_figure};
+pub use training::training_figure;
