@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) for the checks and screenshots.
 
-    python tools/browser.py screenshots docs target/notebooks   # the README's pictures from target/notebooks/01_*.html
+    python tools/browser.py screenshots docs target/notebooks   # notebook 01's pictures (docs/teaching.md) from target/notebooks/01_*.html
 """
 import contextlib
 import json

@@ -271,7 +271,7 @@ c.JupyterHub.db_url = {"sqlite:///" + str(HUB / "jupyterhub.sqlite")!r}
 c.JupyterHub.cookie_secret_file = {str(HUB / "jupyterhub_cookie_secret")!r}
 c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
 c.ConfigurableHTTPProxy.pid_file = {str(HUB / "proxy.pid")!r}
-# One shared password: enough on one machine; a real class uses PAM or its own accounts (README).
+# One shared password: enough on one machine; a real class uses PAM or its own accounts (docs/hub.md).
 c.JupyterHub.authenticator_class = "shared-password"
 c.SharedPasswordAuthenticator.user_password = {password()!r}
 c.Authenticator.allowed_users = {set(students)!r}

@@ -23,8 +23,8 @@ use gdlab::prelude::*;
 use itertools::Itertools; // zip_eq: a short output fails instead of passing
 use serde_json::Value;
 
-/// How close Adam, RMSprop and Adagrad (any M) and dense-M runs come to torch: √loss and X within this. The READMEs
-/// quote it, and `the_readmes_quote_the_square_root_tolerance` holds them to it.
+/// How close Adam, RMSprop and Adagrad (any M) and dense-M runs come to torch: √loss and X within this.
+/// crates/gdlab/README.md and docs/cli.md quote it, and `the_readmes_quote_the_square_root_tolerance` holds them to it.
 const NEAR: f64 = 1e-6;
 
 fn fixtures() -> Value {
@@ -191,7 +191,7 @@ fn the_readmes_quote_the_square_root_tolerance() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let figure = format!("{NEAR:e}");
     assert_eq!(figure, "1e-6");
-    for readme in [root.join("README.md"), root.join("../../README.md")] {
+    for readme in [root.join("README.md"), root.join("../../docs/cli.md")] {
         let text = std::fs::read_to_string(&readme).unwrap().replace('\n', " ");
         let at = ["Adagrad to ", "Adagrad agree to "].iter().find_map(|p| text.find(p).map(|at| at + p.len()));
         let at = at.expect("the README states the figure of Adam, RMSprop and Adagrad");

@@ -134,7 +134,7 @@ enum Cmd {
         #[arg(long, value_name = "SIZE")]
         zram: Option<String>,
     },
-    /// Regenerate the README's screenshots under docs/.
+    /// Regenerate notebook 01's screenshots under docs/ (shown in docs/teaching.md).
     Screenshots,
 }
 
@@ -205,7 +205,7 @@ fn run(cli: Cli) -> Result<()> {
                 student_edition(&env, &[], &[])?;
             }
             // No pre-load in a browser's kernels: evcxr answers nothing while it pre-loads, and the
-            // handshake channels that close meanwhile can deadlock its zeromq router (README).
+            // handshake channels that close meanwhile can deadlock its zeromq router (docs/developing.md).
             let mut lab = env.python(["-m", "jupyter", "lab", "--allow-root", folder]);
             let status = lab.env("GDLAB_EVCXR_WARM", "0").status()?;
             check(status, "jupyter lab")
