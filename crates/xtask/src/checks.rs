@@ -6,7 +6,8 @@ use anyhow::Result;
 
 use crate::cmd::{cargo_command, check, step};
 use crate::notebooks::{
-    CELL_TIMEOUT, NOTEBOOKS, SEED7, STUDENT, all_notebooks, ensure_safe_out, run_notebooks, teacher_and_student,
+    CELL_TIMEOUT, NOTEBOOKS, SEED7, STUDENT, all_notebooks, build_book, ensure_safe_out, run_notebooks,
+    teacher_and_student,
 };
 use crate::provision::{ensure_chromium, ensure_venv, setup};
 
@@ -71,6 +72,8 @@ pub fn test() -> Result<()> {
     let seeded =
         [PathBuf::from("notebooks/04_convergence.ipynb"), PathBuf::from("notebooks/08_digits_classifier.ipynb")];
     run_notebooks(&env, &["seed=7".into()], Path::new(SEED7), CELL_TIMEOUT, &seeded)?;
+    // The site from the student edition just executed (`cargo xtask book` executes its own).
+    build_book(&env, Path::new(STUDENT), None)?;
     step(
         "Checks on the executed notebooks, in headless Chromium, JupyterLab and Notebook 7, the nbgrader loop and the hub",
     );

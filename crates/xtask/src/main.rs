@@ -18,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 use cmd::{check, project_root, step};
 use notebooks::{
-    CELL_TIMEOUT, COURSE, NOTEBOOKS, STUDENT, all_notebooks, ensure_safe_out, run_notebooks, student_edition,
+    BOOK, CELL_TIMEOUT, COURSE, NOTEBOOKS, STUDENT, all_notebooks, ensure_safe_out, run_notebooks, student_edition,
 };
 use provision::{ensure_chromium, setup};
 
@@ -52,6 +52,14 @@ enum Cmd {
         params: Vec<String>,
         /// Notebooks to convert (default: all of notebooks/*.ipynb).
         notebooks: Vec<PathBuf>,
+    },
+    /// Build the course's static site in target/book (Jupyter Book): every notebook's student
+    /// edition, executed, as a chapter, and the guides; it fetches nothing. Open
+    /// target/book/index.html, or publish the folder on any static host.
+    Book {
+        /// Override a value of the cell tagged `parameters` for a class's edition, e.g. `--param seed=7`.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
     },
     /// Set up an nbgrader course in target/course: nbgrader_config.py, the teacher notebooks as
     /// source/gdlab, and the release/gdlab that nbgrader's generate_assignment writes from them.
@@ -164,6 +172,11 @@ fn run(cli: Cli) -> Result<()> {
             ensure_safe_out("the student edition's folder", Path::new(STUDENT), &notebooks)?;
             let env = setup()?;
             student_edition(&env, &params, &notebooks)
+        }
+        Cmd::Book { params } => {
+            ensure_safe_out("the site's folder", Path::new(BOOK), &all_notebooks()?)?;
+            let env = setup()?;
+            notebooks::book(&env, &params)
         }
         Cmd::Assignment { params, notebooks } => {
             ensure_safe_out("the course folder", Path::new(COURSE), &notebooks)?;
