@@ -23,6 +23,17 @@ LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
 DEP = re.compile(r'path = "(?:\.\./)+crates/gdlab"')
 
 
+# The guides in the order the README lists them, by reader: a teacher's first.
+GUIDE_ORDER = ["teaching", "hub", "kubernetes", "cli", "performance", "developing"]
+
+
+def guides():
+    """docs/*.md in the site's order: GUIDE_ORDER, then any other guide by name."""
+    found = sorted((ROOT / "docs").glob("*.md"))
+    rank = {name: i for i, name in enumerate(GUIDE_ORDER)}
+    return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+
+
 def page_link(target, page, pages):
     """Where a link of the page `page` (a path under the repository) points in the site, or None
     if the site has no such page (a file of the repository: crates/…, tools/…)."""
@@ -59,9 +70,9 @@ def build(notebooks_dir, out, seed):
     src = out.parent / (out.name + "-src")
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
-    guides = sorted((ROOT / "docs").glob("*.md"))
+    guide_pages = guides()
     # Site names: README.md is the front page, docs/x.md is x.md, docs/img/… stays img/….
-    pages = {"README.md": "intro.md", **{f"docs/{g.name}": g.name for g in guides}}
+    pages = {"README.md": "intro.md", **{f"docs/{g.name}": g.name for g in guide_pages}}
     pages.update({f"notebooks/{s.name}": s.name for s in sources})
     images = [p for p in (ROOT / "docs").rglob("*") if p.is_file() and p.suffix in (".png", ".svg", ".jpg")]
     pages.update({p.relative_to(ROOT).as_posix(): p.relative_to(ROOT / "docs").as_posix() for p in images})
@@ -74,7 +85,7 @@ def build(notebooks_dir, out, seed):
         front = re.sub(r"^(# .*)$", rf"\1\n\nThis edition of the course runs every notebook with `seed = {seed}`.", front,
                        count=1, flags=re.M)
     (src / "intro.md").write_text(front)
-    for g in guides:
+    for g in guide_pages:
         (src / g.name).write_text(rewrite(g.read_text(), f"docs/{g.name}", pages))
     for s in sources:
         nb = json.loads((notebooks_dir / s.name).read_text())
@@ -87,7 +98,7 @@ def build(notebooks_dir, out, seed):
         (src / s.name).write_text(json.dumps(nb, ensure_ascii=False))
     toc = ["format: jb-book", "root: intro", "parts:", "- caption: The course", "  chapters:"]
     toc += [f"  - file: {s.stem}" for s in sources]
-    toc += ["- caption: Guides", "  chapters:"] + [f"  - file: {g.stem}" for g in guides]
+    toc += ["- caption: Guides", "  chapters:"] + [f"  - file: {g.stem}" for g in guide_pages]
     (src / "_toc.yml").write_text("\n".join(toc) + "\n")
     config = CONFIG.read_text()
     if seed is not None:
@@ -98,7 +109,7 @@ def build(notebooks_dir, out, seed):
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(src / "_build/html", out)
     shutil.rmtree(src / "_build", ignore_errors=True)
-    print(f"{len(sources)} chapters and {len(guides)} guides in {out}: open {out / 'index.html'}")
+    print(f"{len(sources)} chapters and {len(guide_pages)} guides in {out}: open {out / 'index.html'}")
 
 
 def main():

@@ -11,12 +11,13 @@ import threading
 import nbformat
 import pytest
 
+import book
 import browser
 from nbtest import EXECUTED, PLOTLY, ROOT, STUDENT, solution_lines, sources, visible_text
 
 BOOK = ROOT / "target/book"
 CHAPTERS = [p.stem for p in sources()]
-GUIDES = sorted(p.stem for p in (ROOT / "docs").glob("*.md"))
+GUIDES = [p.stem for p in book.guides()]
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
