@@ -119,6 +119,12 @@ def test_08_overfitting_measured_as_a_widening_gap():
     assert f"The linear model's train loss falls from {lt0} to {lt1}, and its validation loss from {lv0} to {lv1}" in said
     assert float(hv1) / float(ht1) > 40 and 2.5 <= float(lv1) / float(lt1) <= 3.5
     assert "more than 40 times its train loss, the linear model's about 3 times" in said
+    assert "its train loss shrinks about eighteenfold, its validation loss by under a third" in said
+    assert 17 <= float(ht0) / float(ht1) <= 19.5 and (float(hv0) - float(hv1)) / float(hv0) < 1 / 3
+    assert "(In absolute terms both fell by about 0.002." in said
+    assert all(0.0015 <= d <= 0.0025 for d in (float(ht0) - float(ht1), float(hv0) - float(hv1)))
+    epoch20 = output_of("let mlp = digits_run(").split("hidden layer: train loss ")[1].split("validation loss ")[1][:6]
+    assert f"The single epoch 20 printed above, {epoch20}, was a low outlier.)" in said and float(epoch20) < float(hv0) / 1.5
     # "levels off rather than turning up", "keeps its lead": the late window is no higher than the early one.
     assert float(hv1) <= float(hv0) and float(hend) < float(lend)
     assert f"keeps its lead over the linear model ({hend} against {lend} at epoch 200)" in said
