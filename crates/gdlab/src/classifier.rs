@@ -100,7 +100,7 @@ fn as_tensors(layers: &[Linear], trained: bool) -> Vec<Tensor<f32>> {
 
 /// Trains on `x` (one image a row) and `y` (1.0 or 0.0 a row) as #32's PyTorch does: split,
 /// initialise, then per epoch `order = train[randperm(len(train))]`, a step per batch of
-/// `order`, and the train loss and validation accuracy recorded.
+/// `order`, and the loss and the accuracy on both sets recorded.
 ///
 /// # Errors
 /// [`GdlabError::InvalidParameter`](crate::GdlabError::InvalidParameter) for a width of 0, a batch

@@ -31,13 +31,18 @@ pub fn ex_08_1(answer: &f64) -> Verdict {
     Verdict::judge("8.1", hint, || Ok(close(*answer, sigmoid - 1.0, 1e-4)))
 }
 
+/// The notebook's training images and targets at `seed`'s split: torch's `X[train]`, `y[train]`.
+fn training_set(seed: u64) -> Result<(Array2<f32>, Array1<f32>)> {
+    let (x, y) = threes_and_sevens()?;
+    let split = digits_split(&mut TorchRng::manual_seed(seed), x.nrows())?;
+    Ok((x.select(Axis(0), &split.train), y.select(Axis(0), &split.train)))
+}
+
 /// λ_max of Xbᵀ·Xb / n over the training images of `seed`'s split, Xb with a column of ones for the bias.
 fn lambda_max(seed: u64) -> Result<f64> {
-    let (x, _) = threes_and_sevens()?;
-    let split = digits_split(&mut TorchRng::manual_seed(seed), x.nrows())?;
-    let n = split.train.len();
-    let xb =
-        Array2::from_shape_fn((n, x.ncols() + 1), |(i, j)| if j < x.ncols() { x[[split.train[i], j]] } else { 1.0 });
+    let (x, _) = training_set(seed)?;
+    let n = x.nrows();
+    let xb = Array2::from_shape_fn((n, x.ncols() + 1), |(i, j)| if j < x.ncols() { x[[i, j]] } else { 1.0 });
     Ok(gram_eigenvalues(&xb)?.iter().copied().fold(0.0, f64::max) / n as f64)
 }
 
@@ -53,19 +58,12 @@ pub fn ex_08_2(answer: &f64, seed: u64) -> Verdict {
 /// least once in [`EPOCHS`] epochs, its loss before the first step included; `None` if none does.
 fn first_rise(seed: u64) -> Result<Option<f64>> {
     let (x, y) = threes_and_sevens()?;
+    let (train_x, train_y) = training_set(seed)?;
     for k in 1..=LR_STEPS {
         let lr = k as f64 * LR_STEP;
-        let p = DigitsParams {
-            seed,
-            lr: lr as f32,
-            batch: x.nrows() - x.nrows() / 5,
-            epochs: EPOCHS,
-            ..Default::default()
-        };
+        let p = DigitsParams { seed, lr: lr as f32, batch: train_x.nrows(), epochs: EPOCHS, ..Default::default() };
         let run = digits_run(&x, &y, p)?;
-        let train = |rows: &[usize]| (x.select(Axis(0), rows), y.select(Axis(0), rows));
-        let (tx, ty) = train(&run.split.train);
-        let start = digits_loss(&run.initial, &tx, &ty)?;
+        let start = digits_loss(&run.initial, &train_x, &train_y)?;
         let losses: Vec<f32> = std::iter::once(start).chain(run.train_losses).collect();
         if losses.windows(2).any(|w| w[1] > w[0]) {
             return Ok(Some(lr));

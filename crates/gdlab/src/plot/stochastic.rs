@@ -10,7 +10,7 @@ use plotly::layout::{
 use plotly::{Plot, Scatter};
 
 use super::figure::Figure;
-use super::style::{COLOURS, log_axis};
+use super::style::{COLOURS, log_axis, positive_range};
 use crate::error::Result;
 use crate::noise_floor::{FloorBand, FloorPoint, excess_floor};
 use crate::schedule::Schedule;
@@ -204,11 +204,10 @@ pub fn schedule_figure(
 /// A log axis fixed to the range of `values`, so that it stays put as a slider shows one run
 /// after another and their levels compare.
 fn fixed<'a>(axis: Axis, values: impl IntoIterator<Item = &'a f64>) -> Axis {
-    let (lo, hi) = values
-        .into_iter()
-        .filter(|v| v.is_finite() && **v > 0.0)
-        .fold((f64::MAX, f64::MIN_POSITIVE), |(a, b), &v| (a.min(v), b.max(v)));
-    if lo > hi { axis } else { axis.range(vec![lo.log10() - 0.1, hi.log10() + 0.1]) }
+    match positive_range(values.into_iter().copied()) {
+        None => axis,
+        Some((lo, hi)) => axis.range(vec![lo.log10() - 0.1, hi.log10() + 0.1]),
+    }
 }
 
 /// At most about `max` of a long run's points for a log x axis: all of the first `max/2`, then

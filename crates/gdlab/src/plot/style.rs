@@ -56,6 +56,14 @@ pub(super) fn diverging_heatmap(
         .hover_template(format!("{label}row %{{y}}, col %{{x}}<br>%{{z:.4f}}<extra></extra>"))
 }
 
+/// The smallest and largest of the finite, positive `values` (what a log axis can show), if any.
+pub(super) fn positive_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values.into_iter().filter(|v| v.is_finite() && *v > 0.0).fold(None, |range, v| match range {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
+    })
+}
+
 /// A log axis labelled at decades only, as powers of ten (10⁻⁶), with at most 8 labels.
 ///
 /// plotly's own choice labels the 2s and 5s between decades on short ranges, which clutters the
@@ -63,11 +71,7 @@ pub(super) fn diverging_heatmap(
 /// every k-th decade: k = ⌈span/6⌉ leaves room for the few percent of padding that plotly's
 /// autorange adds and still draws no more than 8 labels.
 pub(super) fn log_axis(values: impl IntoIterator<Item = f64>) -> Axis {
-    let (lo, hi) = values
-        .into_iter()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .fold((f64::MAX, f64::MIN_POSITIVE), |(a, b), v| (a.min(v), b.max(v)));
-    let span = if lo <= hi { hi.log10() - lo.log10() } else { 1.0 };
+    let span = positive_range(values).map_or(1.0, |(lo, hi)| hi.log10() - lo.log10());
     Axis::new().type_(AxisType::Log).dtick((span / 6.0).ceil().max(1.0)).exponent_format(ExponentFormat::Power)
 }
 

@@ -5,7 +5,7 @@ use plotly::layout::{Axis, AxisType, GridPattern, Layout, LayoutGrid, Legend};
 use plotly::{Plot, Scatter};
 
 use super::figure::Figure;
-use super::style::{COLOURS, log_axis};
+use super::style::{COLOURS, log_axis, positive_range};
 use crate::classifier::DigitsRun;
 
 /// Left, each run's mean BCE after every epoch on a log axis, on the training set (solid) and
@@ -71,13 +71,10 @@ pub fn training_figure(runs: &[(&str, &DigitsRun)], title: &str) -> Figure {
 /// A log axis for losses. Over less than a decade and a half, [`log_axis`] would label one power
 /// of ten at most, so the 1s, 2s and 5s in range are labelled instead (0.02, 0.05, 0.1).
 fn loss_axis(values: &[f64]) -> Axis {
-    let (lo, hi) = values
-        .iter()
-        .filter(|v| v.is_finite() && **v > 0.0)
-        .fold((f64::MAX, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
-    if lo > hi || (hi / lo).log10() >= 1.5 {
-        return log_axis(values.iter().copied());
-    }
+    let (lo, hi) = match positive_range(values.iter().copied()) {
+        Some((lo, hi)) if (hi / lo).log10() < 1.5 => (lo, hi),
+        _ => return log_axis(values.iter().copied()),
+    };
     let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
     let (ticks, text): (Vec<f64>, Vec<String>) = decades
         .flat_map(|k| {
