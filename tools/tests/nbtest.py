@@ -5,6 +5,7 @@ outputs, the torch fixtures, and ways to read an executed notebook's cells and p
 folder's name is written once, in xtask.
 """
 import html
+import html.parser
 import json
 import os
 import pathlib
@@ -171,12 +172,41 @@ def solution_lines(nb):
     return found
 
 
+def number(pattern, text):
+    """What `pattern`'s group matched in `text` (^ and $ match at each line), or the tuple of its
+    groups when it has several; fails, naming the pattern and the text, when nothing matches."""
+    found = re.search(pattern, text, re.M)
+    assert found, f"{pattern!r} not in {text!r}"
+    return found.groups() if len(found.groups()) > 1 else found.group(1)
+
+
+def real(pattern, text):
+    """number(pattern, text), read as a float."""
+    return float(number(pattern, text))
+
+
+class _Text(html.parser.HTMLParser):
+    """Every text node of a page, joined without separators (code is split into highlighting
+    spans); the text of <script> and <style> too, so that a scan for code misses nothing. A
+    parser, not a regex, because a script may hold a bare "<" (plotly.js does)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
 def visible_text(path):
-    """What a file holds as text: an HTML page without its tags (code is split into highlighting
-    spans); every string of a notebook's JSON (sources, outputs, metadata), unescaped."""
+    """What a file holds as text: an HTML page's text nodes, scripts' included (see _Text);
+    every string of a notebook's JSON (sources, outputs, metadata), unescaped."""
     raw = path.read_text(encoding="utf-8")
     if path.suffix == ".html":
-        return html.unescape(re.sub(r"<[^>]+>", "", raw))
+        parser = _Text()
+        parser.feed(raw)
+        parser.close()
+        return "".join(parser.parts)
 
     def strings(node):
         if isinstance(node, str):

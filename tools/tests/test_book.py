@@ -3,7 +3,6 @@ edition): served on 127.0.0.1 as any static host would, opened in headless Chrom
 request to another origin refused and counted."""
 import contextlib
 import functools
-import html.parser
 import http.server
 import re
 import threading
@@ -113,34 +112,6 @@ def test_a_slider_moves_and_redraws_and_the_animation_plays(chromium, site):
         assert page.evaluate(f"() => JSON.stringify(({find}).data[0].z)") != z, "the frames change the heatmap"
 
 
-class Text(html.parser.HTMLParser):
-    """A page's text as a reader sees it: every text node outside <script> and <style>."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts, self.hidden = [], False
-
-    def handle_starttag(self, tag, attrs):
-        self.hidden = self.hidden or tag in ("script", "style")
-
-    def handle_endtag(self, tag):
-        self.hidden = self.hidden and tag not in ("script", "style")
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def shown(path):
-    """The text of a site's file: an HTML page's text nodes (code is split into highlighting
-    spans, so they are joined without separators), a notebook's every string."""
-    if path.suffix != ".html":
-        return visible_text(path)
-    parser = Text()
-    parser.feed(path.read_text(encoding="utf-8"))
-    return "".join(parser.parts)
-
-
 def test_search_finds_a_word_that_only_one_chapter_has(chromium, site):
     # The words of each page's source, as the site holds them (the chapters' markdown and the guides).
     texts = {n: " ".join(c.source for c in nbformat.read(STUDENT / f"{n}.ipynb", as_version=4).cells
@@ -162,14 +133,14 @@ def test_search_finds_a_word_that_only_one_chapter_has(chromium, site):
 
 def test_no_solution_line_of_any_exercise_is_in_the_site():
     files = [p for p in BOOK.rglob("*") if p.suffix in (".html", ".ipynb", ".txt", ".js", ".md")]
-    text = "\n".join(shown(p) if p.suffix in (".html", ".ipynb") else p.read_text(errors="replace") for p in files)
+    text = "\n".join(visible_text(p) if p.suffix in (".html", ".ipynb") else p.read_text(errors="replace") for p in files)
     for src in sources():
         lines = solution_lines(nbformat.read(src, as_version=4))
         assert all(lines), f"{src.name}: every solution has lines of its own"
         left = [line for own in lines for line in own if line in text]
         assert not left, f"{src.name}'s solutions are in the site: {left[:3]}"
         # The scan sees code as the site shows it: the set-up cell of each chapter is there.
-        assert ':dep gdlab = { path = "../crates/gdlab" }' in shown(BOOK / f"{src.stem}.html")
+        assert ':dep gdlab = { path = "../crates/gdlab" }' in visible_text(BOOK / f"{src.stem}.html")
         # ... and in the teacher's executed page, where the solutions are, it finds them.
         teacher = visible_text(EXECUTED / f"{src.stem}.html")
         assert all(any(line in teacher for line in own) for own in lines), src.name

@@ -5,15 +5,9 @@ import struct
 
 import nbformat
 
-from nbtest import FIXTURES, ROOT, assert_same_numbers, cell_with, executed, figures, reference_tensor, text_of
+from nbtest import FIXTURES, ROOT, assert_same_numbers, cell_with, executed, figures, real, reference_tensor, text_of
 
 NB = "02_gradients.ipynb"
-
-
-def number(pattern, text):
-    found = re.search(pattern, text)
-    assert found, f"{pattern!r} not in {text!r}"
-    return float(found.group(1))
 
 
 def left_and_right(text):
@@ -79,17 +73,17 @@ def test_the_prose_quotes_the_loop_without_zero_grad():
 def test_the_measured_bottoms_lie_within_a_factor_of_10_of_the_predicted_h():
     text = text_of(cell_with(executed(NB), "measured_best(&hs, &forward)"))
     for curve in ["forward, quadratic", "central, quartic"]:
-        measured = number(rf"{curve}: measured bottom at h = (\S+),", text)
-        predicted = number(rf"{curve}: measured bottom at h = \S+, predicted (\S+)", text)
+        measured = real(rf"{curve}: measured bottom at h = (\S+),", text)
+        predicted = real(rf"{curve}: measured bottom at h = \S+, predicted (\S+)", text)
         assert predicted / 10 <= measured <= predicted * 10, (curve, measured, predicted)
     predicted = text_of(cell_with(executed(NB), "let forward_best = best_step("))
-    assert number(r"best near h = (\S+)\n", predicted) == number(r"forward, quadratic: measured bottom at h = \S+, predicted (\S+)", text)
+    assert real(r"best near h = (\S+)\n", predicted) == real(r"forward, quadratic: measured bottom at h = \S+, predicted (\S+)", text)
 
 
 def test_the_quadratic_central_difference_has_no_truncation():
     nb = executed(NB)
     text = text_of(cell_with(nb, "measured_best(&hs, &forward)"))
-    assert number(r"central, quadratic: error (\S+) at h = 1e-1", text) < 1e-9
+    assert real(r"central, quadratic: error (\S+) at h = 1e-1", text) < 1e-9
     (fig,) = figures(cell_with(nb, "Finite differences in float64"))
     central = fig["data"][0]
     assert central["name"].startswith("central, quadratic")
@@ -114,16 +108,16 @@ def test_float32_differences_are_far_worse_than_float64():
     f32_forward, f32_central, f64_forward, f64_central = (float(v) for v in re.search(
         r"float32 forward (\S+) and central (\S+), against float64 (\S+) and (\S+)", text).groups())
     assert f32_forward > 1e3 * f64_forward and f32_central > 1e3 * f64_central
-    measured = number(r"forward, float32: measured bottom at h = (\S+),", text)
-    predicted = number(r"forward, float32: measured bottom at h = \S+, predicted (\S+)", text)
+    measured = real(r"forward, float32: measured bottom at h = (\S+),", text)
+    predicted = real(r"forward, float32: measured bottom at h = \S+, predicted (\S+)", text)
     assert predicted / 10 <= measured <= predicted * 10
 
 
 def test_a_wrong_gradient_is_caught():
     text = text_of(cell_with(executed(NB), "let not_transposed"))
-    assert number(r"the tape's gradient:\s+largest relative error (\S+)", text) < 1e-7
-    assert number(r"M in place of Mᵀ:\s+largest relative error (\S+)", text) > 1e-2
-    assert number(r"2/N dropped:\s+largest relative error (\S+)", text) > 1e-2
+    assert real(r"the tape's gradient:\s+largest relative error (\S+)", text) < 1e-7
+    assert real(r"M in place of Mᵀ:\s+largest relative error (\S+)", text) > 1e-2
+    assert real(r"2/N dropped:\s+largest relative error (\S+)", text) > 1e-2
 
 
 def test_the_ridge_lands_on_its_predicted_shrunk_answer():
@@ -131,7 +125,7 @@ def test_the_ridge_lands_on_its_predicted_shrunk_answer():
     params = cell_with(nb, "let lambda: f64").source
     lam = float(re.search(r"let lambda: f64 = ([\d.]+);", params).group(1))
     text = text_of(cell_with(nb, "let ridge = {"))
-    assert number(r"largest difference from the prediction: (\S+)", text) < 1e-9
+    assert real(r"largest difference from the prediction: (\S+)", text) < 1e-9
     ours, predicted = left_and_right(text)
     diagonal = [ours[5 * k] for k in range(4)]
     for got, m in zip(diagonal, [1, 2, 3, 4], strict=True):

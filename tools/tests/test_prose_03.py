@@ -8,7 +8,7 @@ from fractions import Fraction
 import nbformat
 
 import nbtest
-from nbtest import FIXTURES, ROOT, cell_with, executed, exercises_of, figures, solution_cells, text_of
+from nbtest import FIXTURES, ROOT, cell_with, executed, exercises_of, figures, number, solution_cells, text_of
 
 NB = "03_indicator_matrix.ipynb"
 EPS32 = 2.0 ** -23  # float32's ε, the spacing of its numbers just above 1
@@ -20,12 +20,6 @@ def prose(snippet):
 
 def output_of(snippet):
     return nbtest.output_of(NB, snippet)
-
-
-def number(pattern, text):
-    found = re.search(pattern, text)
-    assert found, f"{pattern!r} not in {text!r}"
-    return found.group(1)
 
 
 def indicator():

@@ -7,7 +7,7 @@ import re
 import nbformat
 
 import nbtest
-from nbtest import FIXTURES, ROOT, cell_with, executed, figures, half_unit
+from nbtest import FIXTURES, ROOT, cell_with, executed, figures, half_unit, number
 
 NB = "07_stochastic_descent.ipynb"
 TORCH = FIXTURES["notebook07"]
@@ -15,12 +15,6 @@ TORCH = FIXTURES["notebook07"]
 
 prose = functools.partial(nbtest.prose, NB)
 output_of = functools.partial(nbtest.output_of, NB)
-
-
-def number(pattern, text):
-    found = re.search(pattern, text, re.M)
-    assert found, f"{pattern!r} not in {text!r}"
-    return found.group(1)
 
 
 def test_07_the_intro_names_the_indicator_it_draws_not_03s():

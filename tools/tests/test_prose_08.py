@@ -5,19 +5,13 @@ import math
 import re
 
 import nbtest
-from nbtest import FIXTURES, RIGHT, ROOT, SEED7, cell_with, executed, exercises_of, figures, printed, text_of
+from nbtest import FIXTURES, RIGHT, ROOT, SEED7, cell_with, executed, exercises_of, figures, number, printed, text_of
 
 NB = "08_digits_classifier.ipynb"
 TORCH = FIXTURES["digits"]
 
 prose = functools.partial(nbtest.prose, NB)
 output_of = functools.partial(nbtest.output_of, NB)
-
-
-def number(pattern, text):
-    found = re.search(pattern, text, re.M)
-    assert found, f"{pattern!r} not in {text!r}"
-    return found.groups() if len(found.groups()) > 1 else found.group(1)
 
 
 def torch_run(**want):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from nbtest import FIXTURES, cell_with, executed, figures, half_unit, text_of
+from nbtest import FIXTURES, cell_with, executed, figures, half_unit, number, text_of
 
 NB = "07_stochastic_descent.ipynb"
 FLOOR = re.compile(r"^lr ([\d.]+)\s+batch\s+(\d+): predicted (\S+), fresh batches (\S+) \(([\d.]+) of it\), "
@@ -14,12 +14,6 @@ FLOOR = re.compile(r"^lr ([\d.]+)\s+batch\s+(\d+): predicted (\S+), fresh batche
 def fixture(name):
     (run,) = [r for r in FIXTURES["minibatch"] if r["name"] == name]
     return run
-
-
-def number(pattern, text):
-    found = re.search(pattern, text, re.M)
-    assert found, f"{pattern!r} not in {text!r}"
-    return found.group(1)
 
 
 @pytest.fixture(scope="module")
