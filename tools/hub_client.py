@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+import warnings
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -38,14 +39,27 @@ def open_notebook(page, url, user, notebook):
     return page
 
 
-def queue_first_cells(page, n):
+def queue_first_cells(page, n, restart_after=None):
     """Presses Shift+Enter from the top, as a student does, until the n-th code cell is queued
-    (the explanations between code cells take a Shift+Enter each); does not wait for it."""
+    (the explanations between code cells take a Shift+Enter each); does not wait for it.
+
+    With `restart_after` (seconds), a kernel that has not reported idle by then is restarted
+    once, as docs/hub.md tells a student, with a warning that says what it showed: evcxr 0.22's
+    zeromq router can deadlock while a page connects, and that kernel never answers. Without it,
+    the wait is CELL_SECONDS (a class that logs in together waits on the cores)."""
     cells = page.locator(".jp-Notebook .jp-CodeCell")
     prompt = lambda i: cells.nth(i).locator(".jp-InputPrompt").inner_text().strip()
     # Until the kernel is connected, Lab passes over a Shift+Enter without running the cell: a
     # skipped set-up cell then fails the later cells (3 of 12 students at once, before this wait).
-    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=CELL_SECONDS * 1000)
+    if restart_after is None:
+        wait_until_idle(page, CELL_SECONDS)
+    else:
+        try:
+            wait_until_idle(page, restart_after)
+        except KernelNotIdle as stuck:
+            warnings.warn(f"{stuck}; restarting it (Kernel ▸ Restart Kernel…)", stacklevel=2)
+            restart_kernel(page)
+            wait_until_idle(page, CELL_SECONDS)
     page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt").click()
     page.keyboard.press("Escape")  # command mode: Shift+Enter runs a cell and moves on
     # A notebook saved with outputs shows old counts: the n-th cell is reached when its prompt
@@ -62,6 +76,40 @@ def queue_first_cells(page, n):
         raise RuntimeError(f"Shift+Enter passed over code cells {skipped} without running them")
 
 
+def kernel_status(page):
+    """What the notebook's toolbar says of its kernel: idle, busy, starting, unknown, ..."""
+    indicator = page.locator(".jp-Notebook-ExecutionIndicator")
+    return indicator.first.get_attribute("data-status") if indicator.count() else "(no indicator)"
+
+
+class KernelNotIdle(RuntimeError):
+    """A notebook's kernel did not report idle in time."""
+
+
+def restart_kernel(page):
+    """Kernel ▸ Restart Kernel… and its dialog's Restart, as a student does."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+
+
+def wait_until_idle(page, seconds):
+    """Waits until the kernel reports idle; else raises KernelNotIdle with each status it showed
+    and when (seconds from the call), and what the page shows."""
+    start = time.monotonic()
+    seen = []
+    while True:
+        status = kernel_status(page)
+        if not seen or seen[-1][0] != status:
+            seen.append((status, round(time.monotonic() - start, 1)))
+        if status == "idle":
+            return
+        if time.monotonic() - start > seconds:
+            raise KernelNotIdle(f"the kernel did not report idle within {seconds} s: its status went "
+                               f"{seen}; {what_the_page_shows(page, 1)}")
+        page.wait_for_timeout(500)
+
+
 def cells_done(page, n):
     """Whether the n-th code cell has run (its prompt shows a count)."""
     cell = page.locator(".jp-Notebook .jp-CodeCell").nth(n - 1)
@@ -74,10 +122,10 @@ def outputs(page, n):
     return [cells.nth(i).locator(".jp-OutputArea").inner_text() for i in range(n)]
 
 
-def run_first_cells(page, n):
+def run_first_cells(page, n, restart_after=None):
     """Runs the notebook from the top until its n-th code cell has run; returns the text of
-    each code cell's output."""
-    queue_first_cells(page, n)
+    each code cell's output. `restart_after`: see queue_first_cells."""
+    queue_first_cells(page, n, restart_after)
     deadline = time.monotonic() + CELL_SECONDS
     while not cells_done(page, n):
         if time.monotonic() > deadline:
@@ -98,8 +146,14 @@ def what_the_page_shows(page, n):
 
 
 def log_tail(log, chars=4000):
-    """The end of the hub's output (JupyterHub's, the students' servers' and their kernels')."""
-    return log.read_text(errors="replace")[-chars:] if log.exists() else f"({log} does not exist)"
+    """The end of the hub's output (JupyterHub's, the students' servers' and their kernels'),
+    after its last 40 lines that speak of a kernel, a warning or an error, wherever they are."""
+    if not log.exists():
+        return f"({log} does not exist)"
+    text = log.read_text(errors="replace")
+    marked = [line for line in text.splitlines()
+              if re.search(r"kernel|\[W |\[E |error|warn|traceback", line, re.I)][-40:]
+    return "lines on kernels, warnings and errors:\n" + "\n".join(marked) + "\n... the last lines:\n" + text[-chars:]
 
 
 def first_output_seconds(b, url, user, password, notebook, cells):

@@ -56,7 +56,7 @@ def test_an_idle_server_is_culled_and_the_student_comes_back_to_their_saved_note
     notice = page.locator("body").inner_text()
     assert f"Your server stops after {CULL_MINUTES} idle minutes" in notice and "stay saved" in notice, notice
     hub_client.open_notebook(page, url, STUDENT, NOTEBOOK)
-    before = hub_client.run_first_cells(page, 4)
+    before = hub_client.run_first_cells(page, 4, restart_after=120)  # as test_hub's KERNEL_START_SECONDS
     assert "0.2500" in before[3], before
     page.keyboard.press("Control+s")
     saved = pathlib.Path(pwd.getpwnam(STUDENT).pw_dir) / "gdlab" / NOTEBOOK
