@@ -5,7 +5,8 @@
 The chapters are the executed student edition (every output as it ran, no solution), in the
 order of notebooks/; the pages are README.md (the front page) and the guides in docs/. Jupyter
 Book 1 is Sphinx with the pydata/book theme, whose fonts, scripts and search ship inside the
-site; the notebooks' figures carry plotly.js in their own output, so nothing is fetched.
+site. Each notebook's first figure carries plotly.js (4.6 MB) in its output; the site serves one
+copy of it from _static instead, which the browser caches, so nothing is fetched from elsewhere.
 tools/book/_config.yml says what is switched off (launch buttons, repository links, MathJax's CDN).
 """
 import argparse
@@ -21,6 +22,8 @@ CONFIG = ROOT / "tools/book/_config.yml"
 # [text](target): the Markdown links and images the pages hold.
 LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
 DEP = re.compile(r'path = "(?:\.\./)+crates/gdlab"')
+# The script that a kernel session's first figure opens with: plotly.js itself, inline.
+PLOTLY_JS = re.compile(r'<script type="text/javascript">(/\*\*\n\* plotly\.js v([\d.]+)\n.*?)</script>', re.S)
 
 
 # The guides in the order the README lists them, by reader: a teacher's first.
@@ -62,6 +65,18 @@ def rewrite(text, page, pages):
     return LINK.sub(one, text)
 
 
+def shared_plotly(html, scripts):
+    """`html` with an inline plotly.js replaced by a reference to _static/plotly-VERSION.min.js,
+    whose text goes into `scripts` (file name → text); the chapters sit beside _static. Loaded
+    by a plain <script src>, it has run before the figures' own scripts, as inline it had."""
+    def one(m):
+        name = f"plotly-{m.group(2)}.min.js"
+        if scripts.setdefault(name, m.group(1)) != m.group(1):
+            sys.exit(f"error: two notebooks carry different texts of {name}")
+        return f'<script type="text/javascript" src="_static/{name}"></script>'
+    return PLOTLY_JS.sub(one, html)
+
+
 def build(notebooks_dir, out, seed):
     sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
     missing = [s.name for s in sources if not (notebooks_dir / s.name).exists()]
@@ -87,6 +102,7 @@ def build(notebooks_dir, out, seed):
     (src / "intro.md").write_text(front)
     for g in guide_pages:
         (src / g.name).write_text(rewrite(g.read_text(), f"docs/{g.name}", pages))
+    scripts = {}
     for s in sources:
         nb = json.loads((notebooks_dir / s.name).read_text())
         for cell in nb["cells"]:
@@ -95,6 +111,9 @@ def build(notebooks_dir, out, seed):
                 # notebooks/ sits next to crates/, as in the repository.
                 text = "".join(cell["source"])
                 cell["source"] = DEP.sub('path = "../crates/gdlab"', text)
+                for output in cell.get("outputs", []):
+                    if "text/html" in output.get("data", {}):
+                        output["data"]["text/html"] = shared_plotly("".join(output["data"]["text/html"]), scripts)
         (src / s.name).write_text(json.dumps(nb, ensure_ascii=False))
     toc = ["format: jb-book", "root: intro", "parts:", "- caption: The course", "  chapters:"]
     toc += [f"  - file: {s.stem}" for s in sources]
@@ -108,6 +127,8 @@ def build(notebooks_dir, out, seed):
     subprocess.run(book, check=True, stdout=subprocess.DEVNULL)
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(src / "_build/html", out)
+    for name, text in scripts.items():
+        (out / "_static" / name).write_text(text, encoding="utf-8")
     shutil.rmtree(src / "_build", ignore_errors=True)
     print(f"{len(sources)} chapters and {len(guide_pages)} guides in {out}: open {out / 'index.html'}")
 

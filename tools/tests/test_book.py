@@ -61,6 +61,16 @@ def drawn(page):
                          " return [d.length, d.filter(x => x.querySelector('.main-svg')).length]; }")
 
 
+def test_plotly_js_is_one_file_that_every_chapter_loads():
+    scripts = sorted((BOOK / "_static").glob("plotly-*.min.js"))
+    assert len(scripts) == 1, scripts
+    assert scripts[0].read_text().startswith("/**\n* plotly.js v"), "the library itself"
+    for name in CHAPTERS:
+        page = (BOOK / f"{name}.html").read_text()
+        assert f'src="_static/{scripts[0].name}"' in page, name
+        assert "* plotly.js v" not in page, f"{name} still carries plotly.js inline"
+
+
 def test_every_page_loads_with_no_outside_request_and_every_chapter_draws_its_figures(chromium, site):
     pages = ["index.html", "search.html"] + [f"{n}.html" for n in CHAPTERS + GUIDES]
     outside = []
