@@ -5,8 +5,9 @@
 The chapters are the executed student edition (every output as it ran, no solution), in the
 order of notebooks/; the pages are README.md (the front page) and the guides in docs/. Jupyter
 Book 1 is Sphinx with the pydata/book theme, whose fonts, scripts and search ship inside the
-site. Each notebook's first figure carries plotly.js (4.6 MB) in its output; the site serves one
-copy of it from _static instead, which the browser caches, so nothing is fetched from elsewhere.
+site. Each notebook's first figure carries plotly.js (4.6 MB) in its output; the site's pages load
+one copy of it from _static instead, which the browser caches, so nothing is fetched from
+elsewhere. The notebooks offered for download keep theirs.
 tools/book/_config.yml says what is switched off (launch buttons, repository links, MathJax's CDN).
 """
 import argparse
@@ -72,7 +73,7 @@ def shared_plotly(html, scripts):
     def one(m):
         name = f"plotly-{m.group(2)}.min.js"
         if scripts.setdefault(name, m.group(1)) != m.group(1):
-            sys.exit(f"error: two notebooks carry different texts of {name}")
+            sys.exit(f"error: two chapters carry different texts of {name}")
         return f'<script type="text/javascript" src="_static/{name}"></script>'
     return PLOTLY_JS.sub(one, html)
 
@@ -102,7 +103,6 @@ def build(notebooks_dir, out, seed):
     (src / "intro.md").write_text(front)
     for g in guide_pages:
         (src / g.name).write_text(rewrite(g.read_text(), f"docs/{g.name}", pages))
-    scripts = {}
     for s in sources:
         nb = json.loads((notebooks_dir / s.name).read_text())
         for cell in nb["cells"]:
@@ -111,9 +111,6 @@ def build(notebooks_dir, out, seed):
                 # notebooks/ sits next to crates/, as in the repository.
                 text = "".join(cell["source"])
                 cell["source"] = DEP.sub('path = "../crates/gdlab"', text)
-                for output in cell.get("outputs", []):
-                    if "text/html" in output.get("data", {}):
-                        output["data"]["text/html"] = shared_plotly("".join(output["data"]["text/html"]), scripts)
         (src / s.name).write_text(json.dumps(nb, ensure_ascii=False))
     toc = ["format: jb-book", "root: intro", "parts:", "- caption: The course", "  chapters:"]
     toc += [f"  - file: {s.stem}" for s in sources]
@@ -127,6 +124,13 @@ def build(notebooks_dir, out, seed):
     subprocess.run(book, check=True, stdout=subprocess.DEVNULL)
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(src / "_build/html", out)
+    # The pages only: a downloaded notebook (_sources/) keeps its plotly.js, to draw anywhere.
+    scripts = {}
+    for page in out.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        shared = shared_plotly(text, scripts)
+        if shared != text:
+            page.write_text(shared, encoding="utf-8")
     for name, text in scripts.items():
         (out / "_static" / name).write_text(text, encoding="utf-8")
     shutil.rmtree(src / "_build", ignore_errors=True)

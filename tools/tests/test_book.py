@@ -64,11 +64,14 @@ def drawn(page):
 def test_plotly_js_is_one_file_that_every_chapter_loads():
     scripts = sorted((BOOK / "_static").glob("plotly-*.min.js"))
     assert len(scripts) == 1, scripts
-    assert scripts[0].read_text().startswith("/**\n* plotly.js v"), "the library itself"
+    assert scripts[0].read_text(encoding="utf-8").startswith("/**\n* plotly.js v"), "the library itself"
     for name in CHAPTERS:
-        page = (BOOK / f"{name}.html").read_text()
+        page = (BOOK / f"{name}.html").read_text(encoding="utf-8")
         assert f'src="_static/{scripts[0].name}"' in page, name
         assert "* plotly.js v" not in page, f"{name} still carries plotly.js inline"
+        # A downloaded notebook keeps its own copy, so that it draws away from the site.
+        downloaded = (BOOK / "_sources" / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert "* plotly.js v" in downloaded, f"{name}'s download lost plotly.js"
 
 
 def test_every_page_loads_with_no_outside_request_and_every_chapter_draws_its_figures(chromium, site):
